@@ -1,0 +1,166 @@
+"""The live window queue (窗口千里眼): tickets, check-in, calling the next, estimated waits.
+
+The wait for a matter is the median of the last ``RECENT`` service times of the windows that
+serve it, times the people ahead, divided among those windows."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.booking.actions import BookingError, _retrying, complete_for_ticket
+from linli.booking.models import ServicePoint, Ticket, Window
+from linli.people.models import User
+
+RECENT = 20
+DEFAULT_SERVICE = timedelta(minutes=8)
+ACTIVE = [Ticket.Status.WAITING, Ticket.Status.CHECKED_IN]
+
+
+def take_ticket(
+    *,
+    point: ServicePoint,
+    matter: str = "",
+    person: User | None = None,
+    remote: bool = False,
+    arrive_within: timedelta = timedelta(hours=1),
+    now: datetime | None = None,
+) -> Ticket:
+    now = now or timezone.now()
+    if matter and not any(matter in w.matters for w in point.windows.all()):
+        raise BookingError(_("No window of this point serves this matter."), field="matter")
+    day = timezone.localtime(now).date()
+
+    def work() -> Ticket:
+        ServicePoint.objects.select_for_update().get(pk=point.pk)  # numbers in order
+        last = Ticket.objects.filter(point=point, date=day).aggregate(n=Max("number"))["n"]
+        return Ticket.objects.create(
+            point=point,
+            date=day,
+            number=(last or 0) + 1,
+            matter=matter,
+            person=person,
+            kind=Ticket.Kind.REMOTE if remote else Ticket.Kind.ON_SITE,
+            status=Ticket.Status.WAITING if remote else Ticket.Status.CHECKED_IN,
+            arrive_by=now + arrive_within if remote else None,
+            created_at=now,
+            checked_in_at=None if remote else now,
+        )
+
+    return _retrying(work)
+
+
+def check_in(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
+    """The holder of a remote number has arrived (they say so on their phone, or the window
+    does). Only a waiting number, and only by its time to arrive: a late one expires."""
+    now = now or timezone.now()
+    waiting = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING)
+    if ticket.arrive_by and now > ticket.arrive_by:
+        waiting.update(status=Ticket.Status.EXPIRED)
+    elif waiting.update(status=Ticket.Status.CHECKED_IN, checked_in_at=now):
+        ticket.refresh_from_db()
+        return ticket
+    ticket.refresh_from_db()
+    if ticket.status == Ticket.Status.EXPIRED:
+        raise BookingError(
+            _("The time to arrive has passed; please take a new number."), status=409
+        )
+    raise BookingError(_("This ticket is not waiting to arrive."), status=409)
+
+
+def expire_late(now: datetime) -> int:
+    """Remote numbers whose time to arrive has passed leave the queue (a worker sweep)."""
+    return Ticket.objects.filter(status=Ticket.Status.WAITING, arrive_by__lt=now).update(
+        status=Ticket.Status.EXPIRED
+    )
+
+
+def call_next(window: Window, *, now: datetime | None = None) -> Ticket | None:
+    """Finish the window's current ticket (and its holder's booking of the day, if any) and
+    call the next checked-in one it serves."""
+    now = now or timezone.now()
+
+    def work() -> Ticket | None:
+        Window.objects.select_for_update().get(pk=window.pk)
+        for served in Ticket.objects.filter(window=window, status=Ticket.Status.CALLED):
+            Ticket.objects.filter(pk=served.pk).update(status=Ticket.Status.DONE, done_at=now)
+            complete_for_ticket(served, now=now)
+        waiting = Ticket.objects.select_for_update().filter(
+            point_id=window.point_id, status=Ticket.Status.CHECKED_IN
+        )
+        if window.matters:
+            waiting = waiting.filter(matter__in=[*window.matters, ""])
+        ticket = waiting.order_by("checked_in_at", "number").first()
+        if ticket is None:
+            return None
+        ticket.status, ticket.window, ticket.called_at = Ticket.Status.CALLED, window, now
+        ticket.save(update_fields=["status", "window", "called_at"])
+        return ticket
+
+    return _retrying(work)
+
+
+def service_time(windows: list[Window]) -> timedelta:
+    served = Ticket.objects.filter(
+        window__in=windows, status=Ticket.Status.DONE, called_at__isnull=False
+    ).order_by("-done_at")[:RECENT]
+    spans = [(t.done_at - t.called_at).total_seconds() for t in served if t.done_at and t.called_at]
+    return timedelta(seconds=statistics.median(spans)) if spans else DEFAULT_SERVICE
+
+
+def windows_for(point: ServicePoint, matter: str) -> list[Window]:
+    windows = list(point.windows.all())
+    serving = [w for w in windows if not matter or not w.matters or matter in w.matters]
+    return serving or windows
+
+
+def estimated_wait(point: ServicePoint, matter: str, ahead: int) -> timedelta:
+    windows = windows_for(point, matter)
+    if not windows:
+        return timedelta(0)
+    return service_time(windows) * ahead / len(windows)
+
+
+@dataclass
+class WindowState:
+    window: Window
+    serving: Ticket | None
+    waiting: int
+    wait: timedelta
+
+    @property
+    def wait_minutes(self) -> int:
+        return round(self.wait.total_seconds() / 60)
+
+
+def board(point: ServicePoint, *, now: datetime | None = None) -> list[WindowState]:
+    now = now or timezone.now()
+    day = timezone.localtime(now).date()
+    tickets = list(Ticket.objects.filter(point=point, date=day).exclude(status=Ticket.Status.DONE))
+    states = []
+    for window in point.windows.all():
+        serves = set(window.matters)
+        ahead = [
+            t
+            for t in tickets
+            if t.status in ACTIVE and (not serves or not t.matter or t.matter in serves)
+        ]
+        serving = next((t for t in tickets if t.window_id == window.pk), None)
+        wait = service_time([window]) * len(ahead)
+        states.append(WindowState(window, serving, len(ahead), wait))
+    return states
+
+
+def position(ticket: Ticket) -> int:
+    """People ahead of ``ticket`` in its point's queue (for its matter, when it has one)."""
+    ahead = Ticket.objects.filter(
+        point_id=ticket.point_id, date=ticket.date, status__in=ACTIVE, number__lt=ticket.number
+    )
+    if ticket.matter:
+        ahead = ahead.filter(matter__in=[ticket.matter, ""])
+    return ahead.count()

@@ -1,0 +1,1 @@
+"""The neighbourhood case engine (邻里110): intake, triage, routing, tiers, deadlines."""

@@ -1,0 +1,234 @@
+"""Intake: every channel (QR, web, WeChat, Open311, staff entry, officer) ends here."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.cases import notify, routing
+from linli.cases.actions.common import CaseError, add_event
+from linli.cases.models import Case, CaseCounter, CaseEvent, Category, Tier
+from linli.cases.routing import Place, RoutingError, route
+from linli.cases.triage.service import TriageResult, triage
+from linli.core import crypto, deadlines, identifiers
+from linli.core.audit import AuditKind, record
+from linli.core.workdays import CalendarYearMissing
+from linli.places.locate import locate
+
+DUPLICATE_RADIUS_M = 150
+DUPLICATE_WINDOW = timedelta(days=7)
+MAX_DESCRIPTION = 2000
+
+
+@dataclass
+class Intake:
+    kind: str
+    channel: str
+    description: str
+    lon: float
+    lat: float
+    address: str = ""
+    category: str | None = None
+    contact_phone: str = ""
+    reporter_name: str = ""
+    anonymous: bool = False
+    # staff recording a phone call: the caller (name, phone) reports, the officer only writes it
+    # down, so the case has no reporter account and the caller gets a follow-up code
+    on_behalf: bool = False
+
+
+@dataclass
+class Submitted:
+    case: Case
+    follow_up_code: str | None
+    triage: TriageResult | None
+    emergency_numbers: list[str] = field(default_factory=list)
+    possible_duplicates: list[Case] = field(default_factory=list)
+
+
+def _clean(intake: Intake) -> tuple[str, str]:
+    """Validate the fields that need no database; returns (description, normalised phone)."""
+    if intake.kind not in Case.Kind.values:
+        raise CaseError(_("Choose one of the allowed values."), field="kind")
+    if intake.channel not in Case.Channel.values:
+        raise CaseError(_("Choose one of the allowed values."), field="channel")
+    description = (intake.description or "").strip()
+    if not description:
+        raise CaseError(_("Describe what happened."), field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise CaseError(
+            _("At most %(n)d characters.") % {"n": MAX_DESCRIPTION}, field="description"
+        )
+    for name, value, limit in (("lon", intake.lon, 180), ("lat", intake.lat, 90)):
+        if not isinstance(value, int | float) or not math.isfinite(value) or abs(value) > limit:
+            raise CaseError(_("Enter a valid coordinate."), field=name)
+    if len(intake.address) > 200:
+        raise CaseError(_("At most %(n)d characters.") % {"n": 200}, field="address")
+    return description, _phone(intake.contact_phone)
+
+
+def _phone(raw: str) -> str:
+    if not raw or not raw.strip():
+        return ""
+    try:
+        return identifiers.parse_phone(raw).e164
+    except identifiers.IdentifierError as exc:
+        raise CaseError(exc.message, field="contact_phone") from None
+
+
+def _category(intake: Intake, description: str) -> tuple[Category, TriageResult, bool]:
+    """The category given (triage only suggests), or the one triage chose."""
+    result = triage(description)
+    if intake.category:
+        given = routing.category(intake.category)
+        if given is None:
+            raise CaseError(_("There is no such category."), field="category")
+        return given, result, False
+    category = routing.category(result.category) or routing.category(result.top)
+    if category is None:  # the catalogue and the table disagree: a configuration problem
+        category = Category.objects.get(code="help")
+    return category, result, result.needs_human
+
+
+_NEXT_NUMBER = (
+    'INSERT INTO "cases_casecounter" ("district_code", "day", "value") VALUES (%s, %s, 1) '
+    'ON CONFLICT ("district_code", "day") DO UPDATE SET "value" = "cases_casecounter"."value" + 1 '
+    'RETURNING "value"'
+)
+assert CaseCounter._meta.db_table == "cases_casecounter"  # named in _NEXT_NUMBER
+
+
+def next_number(district_code: str, day: date) -> str:
+    """The district's next number of the day: one upsert on the (district, day) counter row,
+    whose lock the intake then holds until it commits, so numbers have no gaps. Take it as the
+    last thing before the commit: every intake of the district waits for that lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER, [district_code, connection.ops.adapt_datefield_value(day)])
+        (value,) = cursor.fetchone()
+    return f"{district_code}-{day:%Y%m%d}-{value:06d}"
+
+
+def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    dx = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    dy = math.radians(lat2 - lat1)
+    return 6_371_000 * math.hypot(dx, dy)
+
+
+def possible_duplicates(case: Case, now: datetime) -> list[Case]:
+    """Open cases of the same top-level category within 150 m and 7 days (``case`` itself may
+    not be saved yet)."""
+    if case.category is None:
+        return []
+    dlat = DUPLICATE_RADIUS_M / 111_000
+    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
+    nearby = (
+        Case.objects.open()
+        .filter(
+            category__in=routing.family(case.category.top),
+            created_at__gte=now - DUPLICATE_WINDOW,
+            lat__range=(case.lat - dlat, case.lat + dlat),
+            lon__range=(case.lon - dlon, case.lon + dlon),
+        )
+        .exclude(pk=case.pk or 0)
+        .order_by("created_at")
+        .only("number", "lon", "lat", "created_at")  # numbers are all the caller shows
+    )
+    return [c for c in nearby[:20] if _distance_m(c.lon, c.lat, case.lon, case.lat) <= 150]
+
+
+def set_deadline(case: Case, start: datetime) -> None:
+    """Deadline of the case's category at its current tier, counted from ``start``."""
+    assert case.category is not None
+    try:
+        due = deadlines.deadline(start, case.category.deadline_days(case.tier))
+    except CalendarYearMissing:
+        # Keep the case (never lose a report); the missing year is flagged by `manage check`.
+        case.due_at = case.warn_at = None
+        return
+    case.due_at, case.warn_at, case.warned_at = due.due_at, due.warn_at, None
+
+
+@transaction.atomic
+def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> Submitted:
+    """Receive a case: validate, locate, triage, route, set the deadline, number it."""
+    now = now or timezone.now()
+    description, phone = _clean(intake)
+    where = locate(intake.lon, intake.lat)
+    if where is None:
+        raise CaseError(_("This place lies outside the area Linli serves."), field="lon")
+    category, result, needs_human = _category(intake, description)
+    place = Place(area_code=where.area_code, police_room=where.police_room)
+    try:
+        unit = route(category, place, Tier.COMMUNITY)
+    except RoutingError as exc:
+        raise CaseError(str(exc), field="category", status=422) from exc
+    reporter = (
+        actor
+        if getattr(actor, "pk", None) and not intake.anonymous and not intake.on_behalf
+        else None
+    )
+    follow_up_code = secrets.token_hex(5).upper() if reporter is None else None
+    emergency = result.emergency or category.urgent
+    case = Case(
+        # A stand-in, unique and never committed: the real number is taken last (next_number).
+        number=f"~{secrets.token_hex(12)}",
+        kind=intake.kind,
+        channel=intake.channel,
+        category=category,
+        description=description,
+        lon=intake.lon,
+        lat=intake.lat,
+        address=intake.address.strip(),
+        area_code=where.area_code,
+        unit=unit,
+        tier=Tier.COMMUNITY,
+        reporter=reporter,
+        reporter_name="" if intake.anonymous else intake.reporter_name.strip()[:100],
+        contact_phone="" if intake.anonymous else phone,
+        anonymous=intake.anonymous,
+        follow_up_digest=crypto.blind_index(follow_up_code, purpose="follow_up")
+        if follow_up_code
+        else "",
+        police_matter=category.police_matter,
+        emergency=emergency,
+        needs_triage=needs_human,
+        triage=result.as_dict(),
+        created_at=now,
+    )
+    set_deadline(case, now)
+    duplicates = possible_duplicates(case, now)
+    case.save(force_insert=True)
+    add_event(
+        case,
+        CaseEvent.Kind.CREATED,
+        actor=actor,
+        at=now,
+        note=_("Received through %(channel)s.") % {"channel": case.get_channel_display()},
+    )
+    notify.queue(case, notify.Event.ASSIGNED)
+    if emergency:
+        notify.queue(case, notify.Event.EMERGENCY)
+    # From here to the commit the district's counter row is locked: keep it short.
+    case.number = next_number(where.area_code[:6], timezone.localdate(now))
+    Case.objects.filter(pk=case.pk).update(number=case.number)
+    record(
+        AuditKind.CASE_SUBMITTED,
+        actor=actor,
+        obj=case,
+        after={"unit": unit.pk, "category": category.code, "emergency": emergency},
+    )
+    numbers = list(result.emergency_numbers or category.emergency_numbers) if emergency else []
+    return Submitted(
+        case=case,
+        follow_up_code=follow_up_code,
+        triage=result,
+        emergency_numbers=numbers,
+        possible_duplicates=duplicates,
+    )

@@ -1,0 +1,4 @@
+"""Triage of free text into the case category tree: keyword rules plus a small classifier.
+
+Public entry point: `linli.cases.triage.service.triage(text) -> TriageResult`.
+"""

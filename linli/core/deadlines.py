@@ -1,0 +1,60 @@
+"""Deadlines in working days with a warning point, shared by cases and service-hall applications.
+
+A deadline of n working days ends at the close of the n-th working day (``workdays``); the
+warning falls due when ``warn_fraction`` of the office time between start and deadline has
+passed. Time while a case is suspended is given back by ``extend_by_working_time``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from linli.core import workdays
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime
+    warn_at: datetime
+
+
+def warn_fraction() -> float:
+    return float(settings.LINLI_WARN_FRACTION)
+
+
+def add_working_time(start: datetime, span: timedelta) -> datetime:
+    """The moment when ``span`` of office time on working days has passed after ``start``."""
+    if span <= timedelta():
+        return start
+    zone = workdays.local_zone()
+    local = start.astimezone(zone)
+    day = local.date()
+    left = span
+    while True:
+        if workdays.is_working_day(day):
+            for opens, closes in workdays.office_periods():
+                period_start = max(datetime.combine(day, opens, tzinfo=zone), local)
+                period_end = datetime.combine(day, closes, tzinfo=zone)
+                if period_end <= period_start:
+                    continue
+                if period_end - period_start >= left:
+                    return period_start + left
+                left -= period_end - period_start
+        day += timedelta(days=1)
+
+
+def deadline(start: datetime, working_days: int, *, fraction: float | None = None) -> Deadline:
+    due_at = workdays.add_working_days(start, working_days)
+    allowed = workdays.working_time_between(start, due_at)
+    share = warn_fraction() if fraction is None else fraction
+    return Deadline(due_at=due_at, warn_at=add_working_time(start, allowed * share))
+
+
+def extend_by_working_time(
+    due_at: datetime, paused_from: datetime, resumed_at: datetime
+) -> datetime:
+    """Push a deadline back by the office time that passed while the clock was stopped."""
+    return add_working_time(due_at, workdays.working_time_between(paused_from, resumed_at))

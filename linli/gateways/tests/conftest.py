@@ -1,0 +1,1 @@
+from linli.cases.tests.conftest import demo_city, room, spot  # noqa: F401 - shared fixtures
