@@ -1,5 +1,7 @@
 """Every state change of appointments and visits. Taking a place locks the slot row and checks
-and increments its count in one transaction, so the last place is never given twice."""
+and increments its count in one transaction, so the last place is never given twice. Each
+change writes its audit event (``AuditKind`` 600–699) in the transaction that makes it; a
+refused action changes nothing and writes none."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from linli.booking import schedule
 from linli.booking.models import Booking, ServicePoint, Slot, Ticket, Visit
 from linli.core import retry
+from linli.core.audit import AuditKind, record
 from linli.people.models import Membership, Role, User
 
 T = TypeVar("T")
@@ -35,6 +38,11 @@ def reference(prefix: str) -> str:
 def _retrying(work: Callable[[], T], *, atomic: bool = True) -> T:
     busy = BookingError(_("The service is busy; please try again."), status=503)
     return retry.while_locked(work, busy=busy, atomic=atomic)
+
+
+def when(moment: datetime | None) -> str | None:
+    """A time as an audit event keeps it: local ISO 8601 text."""
+    return timezone.localtime(moment).isoformat() if moment else None
 
 
 def _take_place(slot_id: int, person: User, now: datetime) -> Slot:
@@ -98,9 +106,18 @@ def book(
 
     def work() -> Booking:
         _take_place(slot.pk, person, now)
-        return Booking.objects.create(
+        booking = Booking.objects.create(
             reference=reference("B"), slot=slot, person=person, matter=matter, officer=officer
         )
+        after = {
+            "status": booking.status,
+            "point": point.pk,
+            "starts_at": when(slot.starts_at),
+            "matter": matter,
+            "officer": officer.pk if officer else None,
+        }
+        record(AuditKind.BOOKING_MADE, actor=person, obj=booking, after=after)
+        return booking
 
     try:
         return _retrying(work)
@@ -127,6 +144,13 @@ def cancel(booking: Booking, *, actor: User, now: datetime | None = None) -> Boo
         _release(current)
         current.status = Booking.Status.CANCELLED
         current.save(update_fields=["status"])
+        record(
+            AuditKind.BOOKING_CANCELLED,
+            actor=actor,
+            obj=current,
+            before={"status": Booking.Status.BOOKED},
+            after={"status": current.status},
+        )
         return current
 
     return _retrying(work)
@@ -147,20 +171,34 @@ def reschedule(
             raise BookingError(_("You have already booked this time."), field="starts_at")
         _take_place(new_slot.pk, current.person, now)
         _release(current)
+        before = {"starts_at": when(current.slot.starts_at)}
         current.slot = new_slot
         current.reminded_at = None
         current.save(update_fields=["slot", "reminded_at"])
+        after = {"starts_at": when(new_slot.starts_at)}
+        record(AuditKind.BOOKING_RESCHEDULED, actor=actor, obj=current, before=before, after=after)
         return current
 
     return _retrying(work)
 
 
-def _close(booking: Booking, status: str, **changes: Any) -> Booking:
-    updated = Booking.objects.filter(pk=booking.pk, status=Booking.Status.BOOKED).update(
-        status=status, **changes
-    )
-    if not updated:
-        raise BookingError(_("This booking is no longer active."), status=409)
+def _close(
+    booking: Booking, status: str, *, actor: User, kind: AuditKind, **changes: Any
+) -> Booking:
+    """An open booking becomes ``status``: one conditional UPDATE, so two windows closing the
+    same booking at once close it once."""
+
+    def work() -> Booking:
+        updated = Booking.objects.filter(pk=booking.pk, status=Booking.Status.BOOKED).update(
+            status=status, **changes
+        )
+        if not updated:
+            raise BookingError(_("This booking is no longer active."), status=409)
+        before, after = {"status": Booking.Status.BOOKED}, {"status": status}
+        record(kind, actor=actor, obj=booking, before=before, after=after)
+        return booking
+
+    _retrying(work)
     booking.refresh_from_db()
     return booking
 
@@ -170,7 +208,13 @@ def complete(booking: Booking, *, actor: User, now: datetime | None = None) -> B
     now = now or timezone.now()
     if booking.slot.date > timezone.localtime(now).date():
         raise BookingError(_("This booking is for a later day."), status=409)
-    return _close(booking, Booking.Status.COMPLETED, completed_at=now)
+    return _close(
+        booking,
+        Booking.Status.COMPLETED,
+        actor=actor,
+        kind=AuditKind.BOOKING_COMPLETED,
+        completed_at=now,
+    )
 
 
 def mark_no_show(booking: Booking, *, actor: User, now: datetime | None = None) -> Booking:
@@ -178,10 +222,10 @@ def mark_no_show(booking: Booking, *, actor: User, now: datetime | None = None) 
     now = now or timezone.now()
     if booking.slot.starts_at > now:
         raise BookingError(_("The time of this booking has not begun yet."), status=409)
-    return _close(booking, Booking.Status.NO_SHOW)
+    return _close(booking, Booking.Status.NO_SHOW, actor=actor, kind=AuditKind.BOOKING_NO_SHOW)
 
 
-def complete_for_ticket(ticket: Ticket, *, now: datetime) -> int:
+def complete_for_ticket(ticket: Ticket, *, actor: User | None, now: datetime) -> int:
     """Complete the booking that a served ticket's holder had at that point that day, if any,
     so a booked visitor who took a number is counted as served. Call in the serving
     transaction; returns how many bookings it completed (0 or 1)."""
@@ -195,12 +239,21 @@ def complete_for_ticket(ticket: Ticket, *, now: datetime) -> int:
     )
     if ticket.matter:
         bookings = bookings.filter(matter__in=[ticket.matter, ""])
-    first = bookings.order_by("slot__starts_at").values_list("pk", flat=True).first()
+    first = bookings.order_by("slot__starts_at").first()
     if first is None:
         return 0
-    return Booking.objects.filter(pk=first, status=Booking.Status.BOOKED).update(
+    completed = Booking.objects.filter(pk=first.pk, status=Booking.Status.BOOKED).update(
         status=Booking.Status.COMPLETED, completed_at=now
     )
+    if completed:
+        record(
+            AuditKind.BOOKING_COMPLETED,
+            actor=actor,
+            obj=first,
+            before={"status": Booking.Status.BOOKED},
+            after={"status": Booking.Status.COMPLETED, "ticket": ticket.label},
+        )
+    return completed
 
 
 # --- door-to-door visits (上门服务) ----------------------------------------------------------
@@ -226,22 +279,45 @@ def request_visit(
 ) -> Visit:
     """A resident asks for a visit; it goes to the community officer of the place's grid."""
     area_code, officer = _grid_officer(lon, lat)
-    return Visit.objects.create(
-        reference=reference("V"),
-        resident=resident,
-        officer=officer,
-        lon=lon,
-        lat=lat,
-        area_code=area_code,
-        address=address,
-        matter=matter,
-    )
+
+    def work() -> Visit:
+        visit = Visit.objects.create(
+            reference=reference("V"),
+            resident=resident,
+            officer=officer,
+            lon=lon,
+            lat=lat,
+            area_code=area_code,
+            address=address,
+            matter=matter,
+        )
+        after = {
+            "status": visit.status,
+            "area_code": area_code,
+            "officer": officer.pk if officer else None,
+            "matter": matter,
+        }
+        record(AuditKind.VISIT_REQUESTED, actor=resident, obj=visit, after=after)
+        return visit
+
+    return _retrying(work)
 
 
-def _move(visit: Visit, old: set[Visit.Status], new: str, **changes: Any) -> Visit:
-    updated = Visit.objects.filter(pk=visit.pk, status__in=old).update(status=new, **changes)
-    if not updated:
-        raise BookingError(_("This visit cannot change that way now."), status=409)
+def _move(
+    visit: Visit, old: set[Visit.Status], new: str, *, actor: User, kind: AuditKind, **changes: Any
+) -> Visit:
+    """From any of ``old`` to ``new`` under the row's lock, with its audit event."""
+
+    def work() -> None:
+        rows = Visit.objects.select_for_update().filter(pk=visit.pk)
+        current = rows.values_list("status", flat=True).first()
+        if current not in old:
+            raise BookingError(_("This visit cannot change that way now."), status=409)
+        rows.update(status=new, **changes)
+        after = {"status": new} | {k: when(v) for k, v in changes.items()}
+        record(kind, actor=actor, obj=visit, before={"status": current}, after=after)
+
+    _retrying(work)
     visit.refresh_from_db()
     return visit
 
@@ -250,7 +326,21 @@ def take_visit(visit: Visit, *, officer: User) -> Visit:
     """Staff of the area covering the place take a visit that nobody was assigned; they then
     propose a time as for any visit of theirs. One conditional UPDATE: the first to take it
     has it."""
-    taken = Visit.objects.unassigned_for(officer).filter(pk=visit.pk).update(officer=officer)
+
+    def work() -> int:
+        taken = Visit.objects.unassigned_for(officer).filter(pk=visit.pk).update(officer=officer)
+        if taken:
+            after = {"officer": officer.pk}
+            record(
+                AuditKind.VISIT_TAKEN,
+                actor=officer,
+                obj=visit,
+                before={"officer": None},
+                after=after,
+            )
+        return taken
+
+    taken = _retrying(work)
     visit.refresh_from_db()
     if taken:
         return visit
@@ -259,22 +349,44 @@ def take_visit(visit: Visit, *, officer: User) -> Visit:
     raise BookingError(_("This visit is no longer waiting for an officer."), status=409)
 
 
-def propose_visit(visit: Visit, *, officer: User, at: datetime) -> Visit:
+def propose_visit(
+    visit: Visit, *, officer: User, at: datetime, now: datetime | None = None
+) -> Visit:
     if visit.officer_id != officer.pk:
         raise BookingError(_("This visit is assigned to another officer."), status=403)
-    if at <= timezone.now():
+    if at <= (now or timezone.now()):
         raise BookingError(_("This time has already passed."), field="at")
     states = {Visit.Status.REQUESTED, Visit.Status.PROPOSED}
-    return _move(visit, states, Visit.Status.PROPOSED, proposed_at=at)
+    return _move(
+        visit,
+        states,
+        Visit.Status.PROPOSED,
+        actor=officer,
+        kind=AuditKind.VISIT_PROPOSED,
+        proposed_at=at,
+    )
 
 
 def accept_visit(visit: Visit, *, resident: User) -> Visit:
     if visit.resident_id != resident.pk:
         raise BookingError(_("This visit is not yours."), status=403)
-    return _move(visit, {Visit.Status.PROPOSED}, Visit.Status.ACCEPTED)
+    return _move(
+        visit,
+        {Visit.Status.PROPOSED},
+        Visit.Status.ACCEPTED,
+        actor=resident,
+        kind=AuditKind.VISIT_ACCEPTED,
+    )
 
 
-def finish_visit(visit: Visit, *, officer: User) -> Visit:
+def finish_visit(visit: Visit, *, officer: User, now: datetime | None = None) -> Visit:
     if visit.officer_id != officer.pk:
         raise BookingError(_("This visit is assigned to another officer."), status=403)
-    return _move(visit, {Visit.Status.ACCEPTED}, Visit.Status.DONE, done_at=timezone.now())
+    return _move(
+        visit,
+        {Visit.Status.ACCEPTED},
+        Visit.Status.DONE,
+        actor=officer,
+        kind=AuditKind.VISIT_DONE,
+        done_at=now or timezone.now(),
+    )

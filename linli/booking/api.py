@@ -299,7 +299,7 @@ def check_in_ticket(request: HttpRequest, ticket_id: int) -> Any:
     tickets = Ticket.objects.visible_to(request.auth).select_related("point")  # type: ignore[attr-defined]
     ticket = get_visible_or_404_api(tickets, pk=ticket_id)
     try:
-        ticket = queue.check_in(ticket)
+        ticket = queue.check_in(ticket, actor=request.auth)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise _fail(exc) from exc
     return ticket_out(ticket)
@@ -315,7 +315,7 @@ def call_next(request: HttpRequest, window_id: int) -> Any:
     windows = Window.objects.staffed_by(request.auth)  # type: ignore[attr-defined]
     window = get_visible_or_404_api(windows, pk=window_id)
     try:
-        ticket = queue.call_next(window)
+        ticket = queue.call_next(window, actor=request.auth)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise _fail(exc) from exc
     if ticket is None:

@@ -9,12 +9,14 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.booking.actions import BookingError, _retrying, complete_for_ticket
+from linli.booking.actions import BookingError, _retrying, complete_for_ticket, when
 from linli.booking.models import ServicePoint, Ticket, Window
+from linli.core.audit import AuditKind, record, record_many, unsaved
 from linli.people.models import User
 
 RECENT = 20
@@ -39,7 +41,7 @@ def take_ticket(
     def work() -> Ticket:
         ServicePoint.objects.select_for_update().get(pk=point.pk)  # numbers in order
         last = Ticket.objects.filter(point=point, date=day).aggregate(n=Max("number"))["n"]
-        return Ticket.objects.create(
+        ticket = Ticket.objects.create(
             point=point,
             date=day,
             number=(last or 0) + 1,
@@ -51,18 +53,41 @@ def take_ticket(
             created_at=now,
             checked_in_at=None if remote else now,
         )
+        after = {
+            "status": ticket.status,
+            "point": point.pk,
+            "matter": matter,
+            "arrive_by": when(ticket.arrive_by),
+        }
+        record(AuditKind.TICKET_TAKEN, actor=person, obj=ticket, after=after)
+        return ticket
 
     return _retrying(work)
 
 
-def check_in(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
+def _checked_in_or_expired(ticket: Ticket, *, actor: User | None, now: datetime) -> bool:
+    """Move a waiting number to checked in, or to expired when its time to arrive has passed
+    (True when it was checked in). A number no longer waiting is left alone."""
+    waiting = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING)
+    late = bool(ticket.arrive_by and now > ticket.arrive_by)
+    if late:
+        status, kind, changes = Ticket.Status.EXPIRED, AuditKind.TICKET_EXPIRED, {}
+    else:
+        status, kind = Ticket.Status.CHECKED_IN, AuditKind.TICKET_CHECKED_IN
+        changes = {"checked_in_at": now}
+    if waiting.update(status=status, **changes):
+        before = {"status": Ticket.Status.WAITING}
+        after = {"status": status} | {k: when(v) for k, v in changes.items()}
+        record(kind, actor=actor, obj=ticket, before=before, after=after)
+        return not late
+    return False
+
+
+def check_in(ticket: Ticket, *, actor: User | None, now: datetime | None = None) -> Ticket:
     """The holder of a remote number has arrived (they say so on their phone, or the window
     does). Only a waiting number, and only by its time to arrive: a late one expires."""
     now = now or timezone.now()
-    waiting = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING)
-    if ticket.arrive_by and now > ticket.arrive_by:
-        waiting.update(status=Ticket.Status.EXPIRED)
-    elif waiting.update(status=Ticket.Status.CHECKED_IN, checked_in_at=now):
+    if _retrying(lambda: _checked_in_or_expired(ticket, actor=actor, now=now)):
         ticket.refresh_from_db()
         return ticket
     ticket.refresh_from_db()
@@ -73,23 +98,49 @@ def check_in(ticket: Ticket, *, now: datetime | None = None) -> Ticket:
     raise BookingError(_("This ticket is not waiting to arrive."), status=409)
 
 
+EXPIRE_BATCH = 500
+
+
+@transaction.atomic
 def expire_late(now: datetime) -> int:
-    """Remote numbers whose time to arrive has passed leave the queue (a worker sweep)."""
-    return Ticket.objects.filter(status=Ticket.Status.WAITING, arrive_by__lt=now).update(
-        status=Ticket.Status.EXPIRED
+    """Remote numbers whose time to arrive has passed leave the queue (a worker sweep), each
+    with its audit event. The late numbers are read under their row locks (PostgreSQL; SQLite's
+    transaction holds the write lock), so racing workers expire each once; what one batch
+    leaves, the next sweep takes."""
+    late = list(
+        Ticket.objects.filter(status=Ticket.Status.WAITING, arrive_by__lt=now)
+        .select_for_update(skip_locked=True)
+        .order_by("arrive_by")[:EXPIRE_BATCH]
     )
+    if not late:
+        return 0
+    Ticket.objects.filter(pk__in=[t.pk for t in late]).update(status=Ticket.Status.EXPIRED)
+    before, after = {"status": Ticket.Status.WAITING}, {"status": Ticket.Status.EXPIRED}
+    events = [
+        unsaved(AuditKind.TICKET_EXPIRED, actor=None, obj=t, before=before, after=after)
+        for t in late
+    ]
+    record_many(events)
+    return len(late)
 
 
-def call_next(window: Window, *, now: datetime | None = None) -> Ticket | None:
+def _serve(served: Ticket, *, actor: User | None, now: datetime) -> None:
+    Ticket.objects.filter(pk=served.pk).update(status=Ticket.Status.DONE, done_at=now)
+    before = {"status": Ticket.Status.CALLED}
+    after = {"status": Ticket.Status.DONE, "done_at": when(now)}
+    record(AuditKind.TICKET_SERVED, actor=actor, obj=served, before=before, after=after)
+    complete_for_ticket(served, actor=actor, now=now)
+
+
+def call_next(window: Window, *, actor: User | None, now: datetime | None = None) -> Ticket | None:
     """Finish the window's current ticket (and its holder's booking of the day, if any) and
-    call the next checked-in one it serves."""
+    call the next checked-in one it serves. Each of these changes is its own audit event."""
     now = now or timezone.now()
 
     def work() -> Ticket | None:
         Window.objects.select_for_update().get(pk=window.pk)
         for served in Ticket.objects.filter(window=window, status=Ticket.Status.CALLED):
-            Ticket.objects.filter(pk=served.pk).update(status=Ticket.Status.DONE, done_at=now)
-            complete_for_ticket(served, now=now)
+            _serve(served, actor=actor, now=now)
         waiting = Ticket.objects.select_for_update().filter(
             point_id=window.point_id, status=Ticket.Status.CHECKED_IN
         )
@@ -98,8 +149,11 @@ def call_next(window: Window, *, now: datetime | None = None) -> Ticket | None:
         ticket = waiting.order_by("checked_in_at", "number").first()
         if ticket is None:
             return None
+        before = {"status": ticket.status}
         ticket.status, ticket.window, ticket.called_at = Ticket.Status.CALLED, window, now
         ticket.save(update_fields=["status", "window", "called_at"])
+        after = {"status": ticket.status, "window": window.number, "called_at": when(now)}
+        record(AuditKind.TICKET_CALLED, actor=actor, obj=ticket, before=before, after=after)
         return ticket
 
     return _retrying(work)

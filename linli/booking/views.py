@@ -246,7 +246,7 @@ def arrive(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The holder of a remote number says "I have arrived" on their phone: it is checked in."""
     ticket = get_object_or_404(Ticket, pk=ticket_id, person=_me(request))
     try:
-        queue.check_in(ticket)
+        queue.check_in(ticket, actor=_me(request))
     except BookingError as exc:
         messages.error(request, exc.message)
     else:
@@ -288,13 +288,13 @@ def _window_verb(request: HttpRequest) -> tuple[str, int]:
 
 def _window_act(request: HttpRequest, window: Window, verb: str, target: int) -> None:
     if verb == "call_next":
-        if queue.call_next(window) is None:
+        if queue.call_next(window, actor=_me(request)) is None:
             messages.info(request, _("Nobody is waiting."))
     elif verb == "check_in":
         ticket = Ticket.objects.filter(point=window.point, pk=target).first()
         if ticket is None:
             raise BookingError(_("There is no such ticket."), status=404)
-        queue.check_in(ticket)
+        queue.check_in(ticket, actor=_me(request))
     else:
         booking = _todays_bookings(window).filter(pk=target).first()
         if booking is None:

@@ -117,7 +117,7 @@ def test_arriving_after_the_time_to_arrive_is_refused_with_a_clear_message(clien
 
 
 def test_a_number_already_checked_in_is_not_checked_in_again(client, hall, holder, remote):
-    queue.check_in(remote)
+    queue.check_in(remote, actor=holder)
     client.force_login(holder)
     response = client.post(f"/booking/tickets/{remote.pk}/arrived/", follow=True)
     assert page_says("This ticket is not waiting to arrive.", response)

@@ -47,10 +47,10 @@ def test_serving_a_booked_visitors_number_completes_their_booking():
     ticket = queue.take_ticket(
         point=point, matter="household_move_in", person=visitor, now=at(day, 9)
     )
-    assert queue.call_next(household, now=at(day, 9, 1)) == ticket
+    assert queue.call_next(household, actor=None, now=at(day, 9, 1)) == ticket
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.BOOKED  # being served
 
-    queue.call_next(household, now=at(day, 9, 10))
+    queue.call_next(household, actor=None, now=at(day, 9, 10))
 
     served = Booking.objects.get(pk=booking.pk)
     assert served.status == Booking.Status.COMPLETED and served.completed_at == at(day, 9, 10)
@@ -68,8 +68,8 @@ def test_an_anonymous_number_completes_no_booking():
     booking = actions.book(person=visitor, point=point, starts_at=at(day, 9), now=at(day, 8))
     queue.take_ticket(point=point, now=at(day, 9))
     window = point.windows.get(number=1)
-    queue.call_next(window, now=at(day, 9))
-    queue.call_next(window, now=at(day, 9, 5))
+    queue.call_next(window, actor=None, now=at(day, 9))
+    queue.call_next(window, actor=None, now=at(day, 9, 5))
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.BOOKED
 
 

@@ -15,6 +15,8 @@ from linli.booking.actions import BookingError
 from linli.booking.demo import load_demo_booking
 from linli.booking.models import Booking, OpeningPlan, ServicePoint, Visit, Window
 from linli.booking.tests.conftest import at, next_workday
+from linli.core.audit import AuditKind
+from linli.core.models import AuditEvent
 from linli.people.models import Membership, Role, Shift, User
 from linli.places.models import PoliceRoom
 from linli.web.demo.loader import build_demo_city
@@ -275,3 +277,57 @@ def test_the_resident_cannot_take_their_own_visit_nor_post_an_unknown_verb(
     assert client.post(f"/booking/visits/{orphan_visit.pk}/assign/").status_code == 404
     assert client.get(f"/booking/visits/{orphan_visit.pk}/take/").status_code == 405
     assert Visit.objects.get().officer is None
+
+
+# --- the audit trail of a visit ----------------------------------------------------------------
+
+
+def _visit_events(visit: Visit) -> list[tuple[AuditKind, int | None]]:
+    rows = AuditEvent.objects.filter(object_type="booking.visit", object_id=str(visit.pk))
+    return [(AuditKind(k), actor) for k, actor in rows.order_by("id").values_list("kind", "actor")]
+
+
+def test_each_step_of_a_visit_is_one_audit_event_naming_who_took_it(resident, room):
+    grid = room.micro_grids.order_by("code").first()
+    officer = room.named_officer
+    visit = actions.request_visit(resident=resident, lon=grid.centroid_lon, lat=grid.centroid_lat)
+    with pytest.raises(BookingError):
+        actions.accept_visit(visit, resident=resident)  # refused: nothing proposed yet
+    proposed_for = at(next_workday(), 15)
+    actions.propose_visit(visit, officer=officer, at=proposed_for, now=at(next_workday(), 8))
+    actions.accept_visit(visit, resident=resident)
+    with pytest.raises(BookingError):
+        actions.finish_visit(visit, officer=resident)  # refused: not the resident's to finish
+    actions.finish_visit(visit, officer=officer, now=at(next_workday(), 16))
+    assert _visit_events(visit) == [
+        (AuditKind.VISIT_REQUESTED, resident.pk),
+        (AuditKind.VISIT_PROPOSED, officer.pk),
+        (AuditKind.VISIT_ACCEPTED, resident.pk),
+        (AuditKind.VISIT_DONE, officer.pk),
+    ]
+    proposed = AuditEvent.objects.get(kind=AuditKind.VISIT_PROPOSED)
+    assert proposed.before == {"status": "requested"}
+    assert proposed.after == {"status": "proposed", "proposed_at": proposed_for.isoformat()}
+    requested = AuditEvent.objects.get(kind=AuditKind.VISIT_REQUESTED)
+    assert requested.after["officer"] == officer.pk and requested.after["area_code"] == grid.code
+
+
+def test_a_visit_outside_the_district_writes_no_event(resident):
+    with pytest.raises(BookingError):
+        actions.request_visit(resident=resident, lon=0.0, lat=0.0)
+    assert not AuditEvent.objects.filter(kind__gte=600, kind__lt=700).exists()
+
+
+def test_taking_a_visit_is_one_event_and_a_refused_take_none(orphan_room, orphan_visit):
+    with pytest.raises(BookingError):
+        actions.take_visit(orphan_visit, officer=_elsewhere_officer(orphan_room))
+    first, second = [m.user for m in Membership.objects.filter(unit=orphan_room.unit)[:2]]
+    actions.take_visit(orphan_visit, officer=first)
+    with pytest.raises(BookingError):
+        actions.take_visit(Visit.objects.get(), officer=second)
+    assert _visit_events(orphan_visit) == [
+        (AuditKind.VISIT_REQUESTED, orphan_visit.resident_id),
+        (AuditKind.VISIT_TAKEN, first.pk),
+    ]
+    taken = AuditEvent.objects.get(kind=AuditKind.VISIT_TAKEN)
+    assert (taken.before, taken.after) == ({"officer": None}, {"officer": first.pk})

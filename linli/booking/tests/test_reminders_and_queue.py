@@ -49,12 +49,14 @@ def test_a_window_calls_checked_in_tickets_of_its_matters_in_order():
     )
     on_site = queue.take_ticket(point=point, matter="household_move_in", now=now)
     permit = queue.take_ticket(point=point, matter="zhejiang_residence_permit", now=now)
-    assert queue.call_next(household, now=now) == on_site  # the remote one has not arrived
-    queue.check_in(remote, now=now + timedelta(minutes=10))
-    assert queue.call_next(household, now=now + timedelta(minutes=12)) == remote
+    assert (
+        queue.call_next(household, actor=None, now=now) == on_site
+    )  # the remote one has not arrived
+    queue.check_in(remote, actor=None, now=now + timedelta(minutes=10))
+    assert queue.call_next(household, actor=None, now=now + timedelta(minutes=12)) == remote
     assert Ticket.objects.get(pk=on_site.pk).status == Ticket.Status.DONE
-    assert queue.call_next(permits, now=now) == permit
-    assert queue.call_next(household, now=now + timedelta(minutes=20)) is None
+    assert queue.call_next(permits, actor=None, now=now) == permit
+    assert queue.call_next(household, actor=None, now=now + timedelta(minutes=20)) is None
 
 
 @pytest.mark.django_db
@@ -63,7 +65,7 @@ def test_a_remote_ticket_not_checked_in_by_its_time_expires():
     now = at(next_workday(), 9)
     ticket = queue.take_ticket(point=point, remote=True, now=now, arrive_within=timedelta(hours=1))
     with pytest.raises(BookingError, match="arrive"):
-        queue.check_in(ticket, now=now + timedelta(hours=2))
+        queue.check_in(ticket, actor=None, now=now + timedelta(hours=2))
     assert Ticket.objects.get(pk=ticket.pk).status == Ticket.Status.EXPIRED
 
 
@@ -74,9 +76,9 @@ def test_the_wait_is_the_median_service_time_times_the_people_ahead():
     start = at(next_workday(), 9)
     for minutes in (4, 6, 20):  # median 6 minutes
         queue.take_ticket(point=point, matter="household_move_in", now=start)
-        queue.call_next(household, now=start)
+        queue.call_next(household, actor=None, now=start)
         start += timedelta(minutes=minutes)
-    queue.call_next(household, now=start)  # finishes the last one
+    queue.call_next(household, actor=None, now=start)  # finishes the last one
     for _ in range(3):
         queue.take_ticket(point=point, matter="household_move_in", now=start)
     assert queue.service_time([household]) == timedelta(minutes=6)
