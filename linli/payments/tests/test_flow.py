@@ -31,8 +31,25 @@ def live_localpay(localpay, live_server, settings):
     return live_server
 
 
+@pytest.fixture
+def handled(monkeypatch) -> list[str]:
+    """The outcomes of the notices Linli has finished handling, in order. Tests wait on this,
+    not on the order's status: on SQLite the live server shares the test's connection, so the
+    new status is visible while the notice is still being logged in the same transaction."""
+    outcomes: list[str] = []
+    real = actions.handle_notification
+
+    def recording(*args, **kwargs):
+        result = real(*args, **kwargs)
+        outcomes.append(result.outcome)
+        return result
+
+    monkeypatch.setattr(api.actions, "handle_notification", recording)
+    return outcomes
+
+
 def test_a_resident_pays_on_the_provider_page_and_the_order_is_paid_once(
-    live_localpay, resident, client
+    live_localpay, handled, resident, client
 ):
     order = new_order(resident)
     assert order.pay_url.startswith("http://127.0.0.1:")
@@ -43,7 +60,8 @@ def test_a_resident_pays_on_the_provider_page_and_the_order_is_paid_once(
     status, location = submit(order.pay_url, {"action": "pay"})
     assert status == 303
     assert location.startswith(f"{live_localpay.url}/payments/return?out_trade_no=")
-    wait_for(lambda: status_of(order) == Status.PAID)
+    wait_for(lambda: handled)
+    assert handled == ["accepted"] and status_of(order) == Status.PAID
     assert audit_count(order, AuditKind.PAYMENT_RECEIVED) == 1
 
     # The payer's browser comes back: the page shows the order as paid.
@@ -94,10 +112,11 @@ def test_when_linlis_answer_is_lost_the_provider_retries_and_the_order_is_paid_o
     assert len(notify_ids) == 1  # the same notice, sent again
 
 
-def test_a_paid_order_is_refunded_in_part_then_in_full(live_localpay, resident):
+def test_a_paid_order_is_refunded_in_part_then_in_full(live_localpay, handled, resident):
     order = new_order(resident, amount_fen=5000)
     submit(order.pay_url, {"action": "pay"})
-    wait_for(lambda: status_of(order) == Status.PAID)
+    wait_for(lambda: handled)
+    assert status_of(order) == Status.PAID
     order.refresh_from_db()
 
     first = actions.refund(order, amount_fen=1500, reason="部分退费", actor=resident)
@@ -120,13 +139,16 @@ def test_a_payment_arriving_after_expiry_is_recorded_and_refunded(
     live_localpay, resident, monkeypatch
 ):
     held: list[bool] = []
+    outcomes: list[str] = []
     real = actions.handle_notification
 
     def hold_until_expired(*args, **kwargs):
         if not held:  # Linli is down while the sweep runs: the provider will retry
             held.append(True)
             return actions.NoticeResult(False, "held")
-        return real(*args, **kwargs)
+        result = real(*args, **kwargs)
+        outcomes.append(result.outcome)
+        return result
 
     monkeypatch.setattr(api.actions, "handle_notification", hold_until_expired)
     order = new_order(resident)
@@ -134,7 +156,8 @@ def test_a_payment_arriving_after_expiry_is_recorded_and_refunded(
     wait_for(lambda: held)
     assert actions.expire_orders(later(20)) == 1
     assert status_of(order) == Status.EXPIRED
-    wait_for(lambda: status_of(order) == Status.LATE_PAID)
+    wait_for(lambda: outcomes)
+    assert outcomes == ["late"] and status_of(order) == Status.LATE_PAID
     assert PaymentNotice.objects.get(order=order).outcome == "late"
     assert audit_count(order, AuditKind.PAYMENT_RECEIVED_LATE) == 1
 
