@@ -5,6 +5,7 @@ also when Linli's first answer is lost and the provider retries. Then refunds an
 from __future__ import annotations
 
 import urllib.request
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -31,21 +32,44 @@ def live_localpay(localpay, live_server, settings):
     return live_server
 
 
+class Handled:
+    """Notices as Linli finished handling them, by order number. Tests wait on this, not on
+    the order's status: on SQLite the live server shares the test's connection, so the new
+    status is visible while the notice is still being logged in the same transaction. LocalPay
+    serves the whole session, so a retry of an earlier test's notice may arrive too: it counts
+    for no order of this test."""
+
+    def __init__(self) -> None:
+        self.outcomes: list[tuple[str, str]] = []
+        self.down_for: set[str] = set()  # Linli is down for these orders' notices
+        self.lose_answer_for: set[str] = set()  # handled, but the provider hears no "success"
+
+    def of(self, order: PaymentOrder) -> list[str]:
+        return [outcome for number, outcome in self.outcomes if number == order.out_trade_no]
+
+    def wrap(self, handle):
+        def recording(provider, headers, body, **kwargs):
+            number = parse_qs(body.decode(errors="replace")).get("out_trade_no", [""])[0]
+            if number in self.down_for:
+                self.outcomes.append((number, "held"))
+                return actions.NoticeResult(False, "held")
+            result = handle(provider, headers, body, **kwargs)
+            if number in self.lose_answer_for:
+                self.lose_answer_for.discard(number)
+                result.accepted = False
+            self.outcomes.append((number, result.outcome))
+            return result
+
+        return recording
+
+
 @pytest.fixture
-def handled(monkeypatch) -> list[str]:
-    """The outcomes of the notices Linli has finished handling, in order. Tests wait on this,
-    not on the order's status: on SQLite the live server shares the test's connection, so the
-    new status is visible while the notice is still being logged in the same transaction."""
-    outcomes: list[str] = []
-    real = actions.handle_notification
-
-    def recording(*args, **kwargs):
-        result = real(*args, **kwargs)
-        outcomes.append(result.outcome)
-        return result
-
-    monkeypatch.setattr(api.actions, "handle_notification", recording)
-    return outcomes
+def handled(monkeypatch) -> Handled:
+    handled = Handled()
+    monkeypatch.setattr(
+        api.actions, "handle_notification", handled.wrap(actions.handle_notification)
+    )
+    return handled
 
 
 def test_a_resident_pays_on_the_provider_page_and_the_order_is_paid_once(
@@ -60,8 +84,8 @@ def test_a_resident_pays_on_the_provider_page_and_the_order_is_paid_once(
     status, location = submit(order.pay_url, {"action": "pay"})
     assert status == 303
     assert location.startswith(f"{live_localpay.url}/payments/return?out_trade_no=")
-    wait_for(lambda: handled)
-    assert handled == ["accepted"] and status_of(order) == Status.PAID
+    wait_for(lambda: handled.of(order))
+    assert handled.of(order) == ["accepted"] and status_of(order) == Status.PAID
     assert audit_count(order, AuditKind.PAYMENT_RECEIVED) == 1
 
     # The payer's browser comes back: the page shows the order as paid.
@@ -89,23 +113,13 @@ def test_a_resident_pays_on_the_provider_page_and_the_order_is_paid_once(
 
 
 def test_when_linlis_answer_is_lost_the_provider_retries_and_the_order_is_paid_once(
-    live_localpay, resident, monkeypatch
+    live_localpay, handled, resident
 ):
-    real = actions.handle_notification
-    calls = []
-
-    def answer_lost_the_first_time(*args, **kwargs):
-        result = real(*args, **kwargs)  # recorded and committed …
-        calls.append(result.outcome)
-        if len(calls) == 1:
-            result.accepted = False  # … but the provider does not hear "success"
-        return result
-
-    monkeypatch.setattr(api.actions, "handle_notification", answer_lost_the_first_time)
     order = new_order(resident)
+    handled.lose_answer_for.add(order.out_trade_no)  # recorded and committed, answer lost
     submit(order.pay_url, {"action": "pay"})
-    wait_for(lambda: len(calls) >= 2)
-    assert calls[:2] == ["accepted", "duplicate"]
+    wait_for(lambda: len(handled.of(order)) >= 2)
+    assert handled.of(order)[:2] == ["accepted", "duplicate"]
     assert status_of(order) == Status.PAID
     assert audit_count(order, AuditKind.PAYMENT_RECEIVED) == 1
     notify_ids = set(PaymentNotice.objects.filter(order=order).values_list("notify_id", flat=True))
@@ -115,7 +129,7 @@ def test_when_linlis_answer_is_lost_the_provider_retries_and_the_order_is_paid_o
 def test_a_paid_order_is_refunded_in_part_then_in_full(live_localpay, handled, resident):
     order = new_order(resident, amount_fen=5000)
     submit(order.pay_url, {"action": "pay"})
-    wait_for(lambda: handled)
+    wait_for(lambda: handled.of(order))
     assert status_of(order) == Status.PAID
     order.refresh_from_db()
 
@@ -135,29 +149,17 @@ def test_a_paid_order_is_refunded_in_part_then_in_full(live_localpay, handled, r
     assert actions.get_provider("localpay").query(order).refunded_fen == 5000
 
 
-def test_a_payment_arriving_after_expiry_is_recorded_and_refunded(
-    live_localpay, resident, monkeypatch
-):
-    held: list[bool] = []
-    outcomes: list[str] = []
-    real = actions.handle_notification
-
-    def hold_until_expired(*args, **kwargs):
-        if not held:  # Linli is down while the sweep runs: the provider will retry
-            held.append(True)
-            return actions.NoticeResult(False, "held")
-        result = real(*args, **kwargs)
-        outcomes.append(result.outcome)
-        return result
-
-    monkeypatch.setattr(api.actions, "handle_notification", hold_until_expired)
+def test_a_payment_arriving_after_expiry_is_recorded_and_refunded(live_localpay, handled, resident):
     order = new_order(resident)
+    handled.down_for.add(order.out_trade_no)  # Linli is down while the sweep runs …
     submit(order.pay_url, {"action": "pay"})
-    wait_for(lambda: held)
+    wait_for(lambda: handled.of(order))
     assert actions.expire_orders(later(20)) == 1
     assert status_of(order) == Status.EXPIRED
-    wait_for(lambda: outcomes)
-    assert outcomes == ["late"] and status_of(order) == Status.LATE_PAID
+    handled.down_for.clear()  # … then up again, and the provider's next retry gets through
+    wait_for(lambda: "late" in handled.of(order))
+    *refused, last = handled.of(order)
+    assert set(refused) == {"held"} and last == "late" and status_of(order) == Status.LATE_PAID
     assert PaymentNotice.objects.get(order=order).outcome == "late"
     assert audit_count(order, AuditKind.PAYMENT_RECEIVED_LATE) == 1
 
