@@ -17,6 +17,7 @@ from pydantic import BeforeValidator
 from linli.booking import actions, queue, schedule, stats
 from linli.booking.actions import BookingError
 from linli.booking.models import Booking, ServicePoint, Ticket, Window
+from linli.booking.presence import Presence
 from linli.core.access import get_visible_or_404_api
 from linli.people.auth import session_or_token
 from linli.people.models import STAFF_ROLES, Membership, User
@@ -57,6 +58,8 @@ class PointOut(Schema):
     kind: str
     name: str
     address: str
+    lon: float | None = Field(description="where it is (WGS 84); null when unknown")
+    lat: float | None
     windows: list[WindowOut]
 
 
@@ -289,17 +292,29 @@ def take_ticket(request: HttpRequest, point_id: int, payload: TicketIn) -> Any:
     return Status(201, ticket_out(ticket))
 
 
+class CheckInIn(Schema):
+    """The holder's proof of being at the hall: the code on its screen, or the phone's
+    position (WGS 84). Staff of the hall send nothing."""
+
+    code: str = Field("", max_length=12, description="the check-in code shown at the hall")
+    lon: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+
+
 @router.post(
     "/tickets/{ticket_id}/check-in",
     auth=session_or_token(),
     response=TicketOut,
-    summary="Check a remote number in on arrival (its holder, or staff of the hall)",
+    summary="Check a remote number in on arrival (its holder at the hall, or staff of the hall)",
 )
-def check_in_ticket(request: HttpRequest, ticket_id: int) -> Any:
+def check_in_ticket(request: HttpRequest, ticket_id: int, payload: CheckInIn | None = None) -> Any:
     tickets = Ticket.objects.visible_to(request.auth).select_related("point")  # type: ignore[attr-defined]
     ticket = get_visible_or_404_api(tickets, pk=ticket_id)
+    presence = Presence()
+    if payload is not None:
+        presence = Presence(code=payload.code.strip(), lon=payload.lon, lat=payload.lat)
     try:
-        ticket = queue.check_in(ticket, actor=request.auth)  # type: ignore[attr-defined]
+        ticket = queue.check_in(ticket, actor=request.auth, presence=presence)  # type: ignore[attr-defined]
     except BookingError as exc:
         raise _fail(exc) from exc
     return ticket_out(ticket)

@@ -71,6 +71,8 @@ def load_demo_booking() -> int:
             address=station.address,
             unit=station.unit,
             area_code=station.unit.area_code,
+            lon=station.lon,
+            lat=station.lat,
         )
         points.append((hall, [("户政", HOUSEHOLD), ("综合", ROOM_MATTERS)], 4))
     for room in PoliceRoom.objects.select_related("unit").order_by("id"):
@@ -80,6 +82,8 @@ def load_demo_booking() -> int:
             address=room.address,
             unit=room.unit,
             area_code=room.unit.area_code,
+            lon=room.lon,
+            lat=room.lat,
         )
         points.append((point, [("警务室", ROOM_MATTERS)], 2))
     ServicePoint.objects.bulk_create([p for p, _, _ in points])

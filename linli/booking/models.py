@@ -51,6 +51,10 @@ class ServicePoint(models.Model):
         Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL
     )
     area_code = models.CharField(_("area code"), max_length=32, blank=True, db_index=True)
+    # Where the point is (WGS 84): a resident checking in by phone must be near it. Empty when
+    # unknown: they then check in with the code on the hall's screen.
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = ServicePointQuerySet.as_manager()
@@ -59,6 +63,13 @@ class ServicePoint(models.Model):
         verbose_name = _("service point")
         verbose_name_plural = _("service points")
         ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lon__isnull=True, lat__isnull=True)
+                | Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
+                name="point_position_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from linli.booking.actions import BookingError, _retrying, complete_for_ticket, when
 from linli.booking.models import ServicePoint, Ticket, Window
+from linli.booking.presence import Presence, proven
 from linli.core.audit import AuditKind, record, record_many, unsaved
 from linli.people.models import User
 
@@ -65,11 +66,13 @@ def take_ticket(
     return _retrying(work)
 
 
-def _checked_in_or_expired(ticket: Ticket, *, actor: User | None, now: datetime) -> bool:
+def _checked_in_or_expired(
+    ticket: Ticket, *, actor: User | None, now: datetime, how: dict[str, str | int]
+) -> bool:
     """Move a waiting number to checked in, or to expired when its time to arrive has passed
     (True when it was checked in). A number no longer waiting is left alone."""
     waiting = Ticket.objects.filter(pk=ticket.pk, status=Ticket.Status.WAITING)
-    late = bool(ticket.arrive_by and now > ticket.arrive_by)
+    late = _late(ticket, now)
     if late:
         status, kind, changes = Ticket.Status.EXPIRED, AuditKind.TICKET_EXPIRED, {}
     else:
@@ -78,16 +81,32 @@ def _checked_in_or_expired(ticket: Ticket, *, actor: User | None, now: datetime)
     if waiting.update(status=status, **changes):
         before = {"status": Ticket.Status.WAITING}
         after = {"status": status} | {k: when(v) for k, v in changes.items()}
-        record(kind, actor=actor, obj=ticket, before=before, after=after)
+        record(kind, actor=actor, obj=ticket, before=before, after=after | ({} if late else how))
         return not late
     return False
 
 
-def check_in(ticket: Ticket, *, actor: User | None, now: datetime | None = None) -> Ticket:
-    """The holder of a remote number has arrived (they say so on their phone, or the window
-    does). Only a waiting number, and only by its time to arrive: a late one expires."""
+def _late(ticket: Ticket, now: datetime) -> bool:
+    return bool(ticket.arrive_by and now > ticket.arrive_by)
+
+
+def check_in(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    presence: Presence | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """A remote number's holder has arrived. Its arrival window runs from taking the number to
+    its time to arrive (``arrive_by``): after that the number expires. The holder proves on
+    their phone that they are at the point (``presence.proven()``); staff of the point check a
+    visitor in at the window with no proof, since they see them."""
     now = now or timezone.now()
-    if _retrying(lambda: _checked_in_or_expired(ticket, actor=actor, now=now)):
+    how: dict[str, str | int] = {"by": "staff"}
+    staff = ServicePoint.objects.staffed_by(actor).filter(pk=ticket.point_id).exists()
+    if not staff and ticket.status == Ticket.Status.WAITING and not _late(ticket, now):
+        how = proven(ticket.point, presence or Presence(), actor=actor, now=now)
+    if _retrying(lambda: _checked_in_or_expired(ticket, actor=actor, now=now, how=how)):
         ticket.refresh_from_db()
         return ticket
     ticket.refresh_from_db()

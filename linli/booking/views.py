@@ -8,17 +8,19 @@ import math
 from datetime import date, datetime, timedelta
 from typing import cast
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.booking import actions, queue, schedule
+from linli.booking import actions, presence, queue, schedule
 from linli.booking.actions import BookingError
 from linli.booking.models import Booking, ServicePoint, Ticket, Visit, Window
 from linli.core.access import get_visible_or_404
@@ -200,16 +202,32 @@ def _my_tickets(request: HttpRequest, service_point: ServicePoint) -> list[tuple
     return [(ticket, queue.position(ticket)) for ticket in tickets]
 
 
-def queue_page(request: HttpRequest, point_id: int) -> HttpResponse:
-    service_point = get_object_or_404(ServicePoint, pk=point_id, is_active=True)
-    works_here = ServicePoint.objects.staffed_by(request.user).filter(pk=point_id).exists()
+def _shown_code(raw: str) -> str:
+    """A check-in code from a scanned link, to fill in the arrive form: digits only, else
+    nothing (the link is typed by anyone; it is never echoed as it came)."""
+    raw = raw.strip()
+    return raw if len(raw) == presence.CODE_DIGITS and raw.isascii() and raw.isdigit() else ""
+
+
+def _queue_page(
+    request: HttpRequest, service_point: ServicePoint, *, code: str = "", status: int = 200
+) -> HttpResponse:
+    works_here = ServicePoint.objects.staffed_by(request.user).filter(pk=service_point.pk).exists()
     context = {
         "point": service_point,
         "states": queue.board(service_point),
         "works_here": works_here,
         "my_tickets": _my_tickets(request, service_point),
+        "code": code,
     }
-    return render(request, "booking/queue.html", context)
+    return render(request, "booking/queue.html", context, status=status)
+
+
+def queue_page(request: HttpRequest, point_id: int) -> HttpResponse:
+    """The live queue; scanning the QR code on the hall's screen opens it with ``?code=``,
+    which fills in the visitor's "I have arrived" form."""
+    service_point = get_object_or_404(ServicePoint, pk=point_id, is_active=True)
+    return _queue_page(request, service_point, code=_shown_code(request.GET.get("code", "")))
 
 
 def queue_board(request: HttpRequest, point_id: int) -> HttpResponse:
@@ -243,16 +261,46 @@ def take_ticket(request: HttpRequest, point_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def arrive(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """The holder of a remote number says "I have arrived" on their phone: it is checked in."""
-    ticket = get_object_or_404(Ticket, pk=ticket_id, person=_me(request))
+    """The holder of a remote number says "I have arrived" on their phone, with the code shown
+    at the hall or the phone's position: it is checked in. Refused, the queue page again with
+    what was wrong and a 4xx."""
+    ticket = get_object_or_404(
+        Ticket.objects.select_related("point"), pk=ticket_id, person=_me(request)
+    )
+    post = request.POST
     try:
-        queue.check_in(ticket, actor=_me(request))
+        proof = presence.parse(
+            post.get("code", "")[:12], post.get("lon", "")[:40], post.get("lat", "")[:40]
+        )
+        queue.check_in(ticket, actor=_me(request), presence=proof)
     except BookingError as exc:
         messages.error(request, exc.message)
-    else:
-        message = _("%(label)s checked in. Please wait to be called.")
-        messages.success(request, message % {"label": ticket.label})
+        return _queue_page(request, ticket.point, status=exc.status)
+    message = _("%(label)s checked in. Please wait to be called.")
+    messages.success(request, message % {"label": ticket.label})
     return redirect("booking:queue", point_id=ticket.point_id)
+
+
+@login_required
+def screen(request: HttpRequest, point_id: int) -> HttpResponse:
+    """The hall's screen (staff of the point): the live queue and the check-in code that
+    visitors scan on arrival. Anyone else gets 404, as for a point that does not exist."""
+    points = ServicePoint.objects.staffed_by(request.user).filter(is_active=True)
+    service_point = get_visible_or_404(points, pk=point_id)
+    context = {"point": service_point, "states": queue.board(service_point)}
+    return render(request, "booking/screen.html", context)
+
+
+@login_required
+def screen_code(request: HttpRequest, point_id: int) -> HttpResponse:
+    """The code part of the screen, fetched again by htmx as the code changes."""
+    points = ServicePoint.objects.staffed_by(request.user).filter(is_active=True)
+    service_point = get_visible_or_404(points, pk=point_id)
+    code = presence.hall_code(service_point, timezone.now())
+    link = request.build_absolute_uri(reverse("booking:queue", args=[service_point.pk]))
+    qr = segno.make(f"{link}?code={code}", error="m").svg_inline(scale=6, dark="#0b3d91")
+    context = {"point": service_point, "code": code, "qr_svg": qr}
+    return render(request, "booking/_check_in_code.html", context)
 
 
 def _staff_window(request: HttpRequest, window_id: int) -> Window:

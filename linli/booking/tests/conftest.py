@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from linli.booking.models import OpeningPlan, ServicePoint, Window
+from linli.booking.presence import Presence, hall_code
 from linli.core import workdays
 from linli.people.models import Membership, Role, Unit, User
 
@@ -39,6 +40,11 @@ def make_point(capacity: int = 2, **extra: object) -> ServicePoint:
             capacity=capacity,
         )
     return point
+
+
+def at_the_hall(point: ServicePoint, now: datetime | None = None) -> Presence:
+    """What a phone at ``point`` sends to check in: the code on the hall's screen."""
+    return Presence(code=hall_code(point, now or timezone.now()))
 
 
 def make_resident(n: int = 1) -> User:

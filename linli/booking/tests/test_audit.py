@@ -10,8 +10,8 @@ import pytest
 
 from linli.booking import actions, queue
 from linli.booking.actions import BookingError
-from linli.booking.models import Booking, PlanException, Slot, Ticket
-from linli.booking.tests.conftest import at, make_resident, next_workday
+from linli.booking.models import Booking, PlanException, ServicePoint, Slot, Ticket
+from linli.booking.tests.conftest import at, make_point, make_resident, next_workday
 from linli.core.audit import AuditKind
 from linli.core.models import AuditEvent
 
@@ -30,6 +30,12 @@ def written() -> list[AuditKind]:
 
 def last_event() -> AuditEvent:
     return booking_events().last()
+
+
+@pytest.fixture
+def point(station) -> ServicePoint:
+    """The station's hall: the window clerk works here."""
+    return make_point(unit=station)
 
 
 @pytest.fixture
@@ -183,7 +189,11 @@ def test_checking_in_writes_one_event_and_a_second_check_in_none(
     assert written() == [AuditKind.TICKET_CHECKED_IN]
     event = last_event()
     assert event.actor == window_clerk and event.before == {"status": "waiting"}
-    assert event.after == {"status": "checked_in", "checked_in_at": at(day, 9, 20).isoformat()}
+    assert event.after == {
+        "status": "checked_in",
+        "checked_in_at": at(day, 9, 20).isoformat(),
+        "by": "staff",
+    }
     with pytest.raises(BookingError, match="not waiting"):
         queue.check_in(ticket, actor=window_clerk, now=at(day, 9, 21))
     assert written() == [AuditKind.TICKET_CHECKED_IN]

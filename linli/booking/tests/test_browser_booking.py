@@ -7,7 +7,7 @@ import pytest
 
 from linli.booking import queue
 from linli.booking.models import Booking, ServicePoint
-from linli.booking.tests.conftest import next_workday
+from linli.booking.tests.conftest import at_the_hall, next_workday
 from linli.conftest import signed_in
 from linli.people.models import User
 from linli.places.models import PoliceRoom
@@ -36,6 +36,6 @@ def test_a_resident_books_on_a_phone_takes_a_number_and_sees_it_called(
     phone.locator("#take-ticket button").click()
     assert "R001" in phone.locator(".messages").inner_text()
     ticket = point.tickets.get()
-    queue.check_in(ticket, actor=None)
+    queue.check_in(ticket, actor=resident, presence=at_the_hall(point))
     queue.call_next(point.windows.first(), actor=None)
     phone.locator("#queue-board td", has_text="R001").wait_for(timeout=10_000)  # htmx polling

@@ -1,6 +1,7 @@
-"""A remote number is checked in on arrival by its holder (page and API) or by the hall's
-staff; a window calls the next over the API. Everyone else is answered 404, garbage 400 naming
-the field, a number past its time or nobody waiting 409 — and nothing changes."""
+"""A remote number is checked in on arrival by its holder at the hall (page and API, with the
+code on the hall's screen) or by the hall's staff; a window calls the next over the API.
+Everyone else is answered 404, garbage 400 naming the field, a number past its time or nobody
+waiting 409 — and nothing changes. (What proves the holder is at the hall: test_presence.py.)"""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.utils.translation import gettext
 
 from linli.booking import queue
 from linli.booking.models import ServicePoint, Ticket
-from linli.booking.tests.conftest import make_point, make_resident
+from linli.booking.presence import hall_code
+from linli.booking.tests.conftest import at_the_hall, make_point, make_resident
 from linli.booking.tests.test_api import bearer, fields
 from linli.people.models import Membership, Role, Unit, User
 
@@ -67,9 +69,19 @@ def late_ticket(hall: ServicePoint, holder: User) -> Ticket:
     )
 
 
-def check_in(client, ticket_id, user=None):
+def check_in(client, ticket_id, user=None, **proof):
     headers = bearer(user) if user is not None else {}
-    return client.post(f"{API}/tickets/{ticket_id}/check-in", HTTP_ACCEPT_LANGUAGE="en", **headers)
+    return client.post(
+        f"{API}/tickets/{ticket_id}/check-in",
+        json.dumps(proof),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **headers,
+    )
+
+
+def code_of(hall: ServicePoint) -> str:
+    return hall_code(hall, timezone.now())
 
 
 def call_next(client, window_id, user=None):
@@ -96,7 +108,8 @@ def test_a_resident_says_they_have_arrived_from_the_queue_page_on_their_phone(
     page = client.get(f"/booking/points/{hall.pk}/queue/").content.decode()
     assert 'id="my-tickets"' in page and f"/booking/tickets/{remote.pk}/arrived/" in page
     assert f"/booking/tickets/{remote.pk}/arrived/" in client.get("/booking/mine/").content.decode()
-    response = client.post(f"/booking/tickets/{remote.pk}/arrived/", follow=True)
+    arrived = f"/booking/tickets/{remote.pk}/arrived/"
+    response = client.post(arrived, {"code": code_of(hall)}, follow=True)
     assert response.status_code == 200 and b'class="messages"' in response.content
     assert status_of(remote) == Ticket.Status.CHECKED_IN
     assert f"/booking/tickets/{remote.pk}/arrived/" not in response.content.decode()
@@ -117,9 +130,10 @@ def test_arriving_after_the_time_to_arrive_is_refused_with_a_clear_message(clien
 
 
 def test_a_number_already_checked_in_is_not_checked_in_again(client, hall, holder, remote):
-    queue.check_in(remote, actor=holder)
+    queue.check_in(remote, actor=holder, presence=at_the_hall(hall))
     client.force_login(holder)
-    response = client.post(f"/booking/tickets/{remote.pk}/arrived/", follow=True)
+    arrived = f"/booking/tickets/{remote.pk}/arrived/"
+    response = client.post(arrived, {"code": code_of(hall)}, follow=True)
     assert page_says("This ticket is not waiting to arrive.", response)
     assert Ticket.objects.get(pk=remote.pk).checked_in_at == remote.checked_in_at
 
@@ -137,7 +151,7 @@ def test_garbage_in_the_arrive_address_is_a_404(client, holder, remote, ticket_i
 def test_the_holder_checks_in_over_the_api_and_learns_the_people_ahead(client, hall, holder):
     queue.take_ticket(point=hall, matter="household_move_in")  # already at the hall
     ticket = queue.take_ticket(point=hall, matter="household_move_in", person=holder, remote=True)
-    response = check_in(client, ticket.pk, holder)
+    response = check_in(client, ticket.pk, holder, code=code_of(hall))
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "checked_in" and body["label"] == "R002" and body["ahead"] == 1
@@ -162,8 +176,8 @@ def test_checking_in_late_or_twice_is_409(client, hall, holder, remote):
     response = check_in(client, late.pk, holder)
     assert response.status_code == 409 and "take a new number" in response.json()["message"]
     assert status_of(late) == Ticket.Status.EXPIRED
-    assert check_in(client, remote.pk, holder).status_code == 200
-    assert check_in(client, remote.pk, holder).status_code == 409
+    assert check_in(client, remote.pk, holder, code=code_of(hall)).status_code == 200
+    assert check_in(client, remote.pk, holder, code=code_of(hall)).status_code == 409
 
 
 @pytest.mark.parametrize("ticket_id", NOT_IDS)
@@ -178,12 +192,15 @@ def test_an_unknown_ticket_is_404(client, holder, remote, ticket_id):
     assert check_in(client, ticket_id, holder).status_code == 404
 
 
-def test_a_body_sent_along_changes_nothing_it_is_not_read(client, holder, remote):
+def test_fields_other_than_the_proof_change_nothing_they_are_not_read(client, hall, holder, remote):
+    response = check_in(client, remote.pk, holder, code=code_of(hall), status="done", person=2)
+    assert response.status_code == 200 and status_of(remote) == Ticket.Status.CHECKED_IN
+    assert Ticket.objects.get(pk=remote.pk).person == holder
+
+
+def test_staff_send_no_body_at_all(client, clerk, remote):
     response = client.post(
-        f"{API}/tickets/{remote.pk}/check-in",
-        json.dumps({"status": "done", "person": 1}),
-        content_type="application/json",
-        **bearer(holder),
+        f"{API}/tickets/{remote.pk}/check-in", content_type="application/json", **bearer(clerk)
     )
     assert response.status_code == 200 and status_of(remote) == Ticket.Status.CHECKED_IN
 

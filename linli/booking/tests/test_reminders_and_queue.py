@@ -10,7 +10,13 @@ import pytest
 from linli.booking import actions, queue
 from linli.booking.actions import BookingError
 from linli.booking.models import Booking, Ticket
-from linli.booking.tests.conftest import at, make_point, make_resident, next_workday
+from linli.booking.tests.conftest import (
+    at,
+    at_the_hall,
+    make_point,
+    make_resident,
+    next_workday,
+)
 from linli.core import worker
 from linli.people.models import SmsMessage
 
@@ -52,7 +58,8 @@ def test_a_window_calls_checked_in_tickets_of_its_matters_in_order():
     assert (
         queue.call_next(household, actor=None, now=now) == on_site
     )  # the remote one has not arrived
-    queue.check_in(remote, actor=None, now=now + timedelta(minutes=10))
+    arrived = now + timedelta(minutes=10)
+    queue.check_in(remote, actor=remote.person, presence=at_the_hall(point, arrived), now=arrived)
     assert queue.call_next(household, actor=None, now=now + timedelta(minutes=12)) == remote
     assert Ticket.objects.get(pk=on_site.pk).status == Ticket.Status.DONE
     assert queue.call_next(permits, actor=None, now=now) == permit
