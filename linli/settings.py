@@ -96,13 +96,15 @@ TEMPLATES = [
 ]
 
 _default_db = f"sqlite:///{VAR_DIR / 'linli.sqlite3'}"
+# Connections are kept for a minute on both databases: opening a SQLite file costs about a
+# millisecond per request (the pragmas, Django's SQL functions, the schema read again), more
+# than a catalogue search itself (bench/hall.py, docs/decisions.md).
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("LINLI_DATABASE_URL", _default_db) or _default_db, conn_max_age=60
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"

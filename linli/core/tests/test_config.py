@@ -64,3 +64,11 @@ def test_a_malformed_number_is_refused_with_its_name(monkeypatch):
 def test_lists_are_comma_separated_and_trimmed(monkeypatch):
     monkeypatch.setenv("LINLI_ALLOWED_HOSTS", " a.gov.cn, b.gov.cn ,")
     assert config.env_list("LINLI_ALLOWED_HOSTS", []) == ["a.gov.cn", "b.gov.cn"]
+
+
+def test_the_embedded_sqlite_database_keeps_its_connection_between_requests(tmp_path):
+    """Opening the SQLite file again for every request cost more than a catalogue search."""
+    show = "from django.db import connection as c; print(c.vendor, c.settings_dict['CONN_MAX_AGE'])"
+    result = _linli(["manage", "shell", "--no-imports", "-c", show], {"LINLI_DEMO": "1"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["sqlite", "60"]
