@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from linli.cases.models import Case, Feedback
 from linli.core import workdays
+from linli.core.deadlines import Lateness, lateness
 from linli.core.workdays import CalendarYearMissing
 
 WINDOW = timedelta(days=30)
@@ -85,14 +86,6 @@ def figures(now: datetime) -> Figures:
     )
 
 
-def lateness(case: Case, now: datetime) -> str:
-    if case.due_at and case.due_at <= now:
-        return "overdue"
-    if case.warn_at and case.warn_at <= now:
-        return "warned"
-    return "on_time"
-
-
 LIST_ROWS = 20
 
 
@@ -103,7 +96,7 @@ class Row:
     tier: str
     tier_label: str
     unit: str
-    lateness: str
+    lateness: Lateness
     received_at: datetime
 
 
@@ -132,7 +125,7 @@ def open_cases_list(user: Any, now: datetime, *, limit: int = LIST_ROWS) -> list
             tier=c.tier,
             tier_label=c.get_tier_display(),
             unit=c.unit.name,
-            lateness=lateness(c, now),
+            lateness=lateness(c.due_at, c.warn_at, now),
             received_at=c.created_at,
         )
         for c in cases
@@ -154,7 +147,7 @@ def open_cases_geojson(now: datetime, *, limit: int) -> dict[str, Any]:
                 "properties": {
                     "number": c.number,
                     "tier": c.tier,
-                    "lateness": lateness(c, now),
+                    "lateness": lateness(c.due_at, c.warn_at, now),
                     "category": c.category.name_zh if c.category else "",
                     "unit": c.unit.name,
                     "status": c.get_status_display(),

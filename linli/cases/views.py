@@ -43,7 +43,7 @@ from linli.cases.models import (
 )
 from linli.cases.permissions import may_handle
 from linli.cases.triage.service import triage
-from linli.core import ratelimit
+from linli.core import deadlines, ratelimit
 from linli.core.access import scope_prefixes
 from linli.places.models import Area, Level, PoliceRoom
 
@@ -271,9 +271,10 @@ def detail_context(request: HttpRequest, case: Case, staff: bool, **forms: Any) 
         "submitted": submitted,
         "feedback_form": FeedbackForm() if case.status == Case.Status.RESOLVED else None,
         "action_form": StaffActionForm() if staff else None,
-        "overdue": bool(
-            case.due_at and case.due_at <= timezone.now() and case.status in Case.OPEN_STATUSES
-        ),
+        # on time, warned or overdue while the deadline clock runs; nothing once it stopped
+        "lateness": deadlines.lateness(case.due_at, case.warn_at, timezone.now())
+        if case.status in Case.OPEN_STATUSES
+        else "",
         "original": case.duplicate_of if case.duplicate_of_id else None,
         "merge_candidates": _merge_candidates(request.user, case) if staff else [],
         "triage_form": _triage_form(request.user, case),

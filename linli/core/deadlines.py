@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 
@@ -19,6 +20,25 @@ from linli.core import workdays
 class Deadline:
     due_at: datetime
     warn_at: datetime
+
+
+class Lateness(StrEnum):
+    """Where work stands against its deadline, as screens colour it."""
+
+    ON_TIME = "on_time"
+    WARNED = "warned"  # past the warning point
+    OVERDUE = "overdue"  # past the deadline
+
+
+def lateness(due_at: datetime | None, warn_at: datetime | None, now: datetime) -> Lateness:
+    """Overdue once ``due_at`` has passed, warned once ``warn_at`` has, else on time (also
+    when there is no deadline). Whether the clock runs at all (an open case, an application
+    not paused) is the caller's to say."""
+    if due_at and due_at <= now:
+        return Lateness.OVERDUE
+    if warn_at and warn_at <= now:
+        return Lateness.WARNED
+    return Lateness.ON_TIME
 
 
 def warn_fraction() -> float:
