@@ -68,6 +68,14 @@ def _no_routing_table_from_an_earlier_test():
 
 
 @pytest.fixture(autouse=True)
+def _no_calendar_from_an_earlier_test():
+    """The working-day table is cached in process; an earlier test's years were rolled back."""
+    from linli.core import workdays
+
+    workdays.clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _totp_waived_unless_a_test_asks(settings):
     """Most tests sign staff in with force_login; the sign-in tests turn TOTP back on."""
     settings.LINLI_REQUIRE_TOTP = False

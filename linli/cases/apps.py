@@ -8,9 +8,10 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from linli.cases.actions import escalate_due, warn_due
+        from linli.cases.actions import calendar_gap, escalate_due, warn_due
         from linli.core.worker import register_sweep
 
+        register_sweep(calendar_gap.SWEEP, calendar_gap.fill_deadlines)
         register_sweep("cases.warn", warn_due)
         register_sweep("cases.escalate", escalate_due)
 

@@ -3,10 +3,18 @@
 A deadline of n working days ends at the close of the n-th working day (``workdays``); the
 warning falls due when ``warn_fraction`` of the office time between start and deadline has
 passed. Time while a case is suspended is given back by ``extend_by_working_time``.
+
+A deadline that reaches into a year whose holidays are not entered yet cannot be computed
+(``workdays.CalendarYearMissing``). The work is then kept without one — a report or an
+application is never refused or lost for it — ``manage check`` names the missing year, and once
+an administrator enters the year the apps' fill-in sweeps give each such item the deadline it
+would have had (``replay`` over its timeline), run only when the entered years change.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -14,6 +22,8 @@ from enum import StrEnum
 from django.conf import settings
 
 from linli.core import workdays
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,3 +88,52 @@ def extend_by_working_time(
 ) -> datetime:
     """Push a deadline back by the office time that passed while the clock was stopped."""
     return add_working_time(due_at, workdays.working_time_between(paused_from, resumed_at))
+
+
+def deadline_if_known(start: datetime, working_days: int) -> Deadline | None:
+    """``deadline``, or None while it reaches into a year not entered (see the module's text)."""
+    try:
+        return deadline(start, working_days)
+    except workdays.CalendarYearMissing as exc:
+        logger.warning("no deadline for work started %s: %s", start.isoformat(), exc.year)
+        return None
+
+
+def extend_if_known(
+    moment: datetime | None, paused_from: datetime, resumed_at: datetime
+) -> datetime | None:
+    """``extend_by_working_time``, or None while that reaches into a year not entered."""
+    if moment is None:
+        return None
+    try:
+        return extend_by_working_time(moment, paused_from, resumed_at)
+    except workdays.CalendarYearMissing as exc:
+        logger.warning("deadline %s not extended: %s", moment.isoformat(), exc.year)
+        return None
+
+
+def replay(
+    start: datetime, working_days: int, pauses: Iterable[tuple[datetime, datetime]]
+) -> Deadline:
+    """The deadline of a clock started at ``start`` and stopped during each of ``pauses`` (in
+    order, after ``start``): what it would be had every year been entered all along. Raises
+    ``CalendarYearMissing`` while one it needs is still missing."""
+    due = deadline(start, working_days)
+    due_at, warn_at = due.due_at, due.warn_at
+    for paused_from, resumed_at in pauses:
+        due_at = extend_by_working_time(due_at, paused_from, resumed_at)
+        warn_at = extend_by_working_time(warn_at, paused_from, resumed_at)
+    return Deadline(due_at=due_at, warn_at=warn_at)
+
+
+_years_seen: dict[str, frozenset[int]] = {}
+
+
+def years_changed(sweep: str) -> bool:
+    """True the first time ``sweep`` asks in this process and whenever the entered calendar
+    years differ from the last time it asked: a fill-in sweep has work only then."""
+    years = workdays.entered_years()
+    if _years_seen.get(sweep) == years:
+        return False
+    _years_seen[sweep] = years
+    return True

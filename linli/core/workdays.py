@@ -91,6 +91,10 @@ def is_year_entered(year: int) -> bool:
     return year in _table().years
 
 
+def entered_years() -> frozenset[int]:
+    return _table().years
+
+
 def is_working_day(day: date) -> bool:
     """True on a working day; raises ``CalendarYearMissing`` for a year not entered."""
     table = _table()

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from linli.core import crypto, deadlines, identifiers, images
 from linli.core.access import EVERYWHERE_ROLES
 from linli.core.audit import AuditKind, audit_personal_read, record
-from linli.hall import notify
+from linli.hall import calendar_gap, notify
 from linli.hall.forms_spec import label, validate_form
 from linli.hall.models import (
     Application,
@@ -357,7 +357,8 @@ def submit(
         )
     answers, address = _check_filing(matter, filing, on_behalf=on_behalf)
     files = _clean_uploads(matter, uploads or {})
-    due = deadlines.deadline(now, max(matter.promised_days, 1))
+    # None while the limit reaches into a year not entered: `calendar_gap` sets it later.
+    due = deadlines.deadline_if_known(now, max(matter.promised_days, 1))
     library = certificates_for(applicant, timezone.localdate(now)) if filing.consent else {}
     with transaction.atomic():
         application = Application.objects.create(
@@ -371,8 +372,8 @@ def submit(
             delivery_address=address,
             fee_fen=fee_for(matter, filing.delivery),
             submitted_at=now,
-            due_at=due.due_at,
-            warn_at=due.warn_at,
+            due_at=due.due_at if due else None,
+            warn_at=due.warn_at if due else None,
         )
         rows = []
         for position, material in enumerate(matter.materials.all()):
@@ -664,16 +665,19 @@ def resubmit(
         before = _snapshot(application)
         if application.paused_at and application.due_at:
             paused = application.paused_at
-            application.due_at = deadlines.extend_by_working_time(application.due_at, paused, now)
-            if application.warn_at:
-                application.warn_at = deadlines.extend_by_working_time(
-                    application.warn_at, paused, now
-                )
+            application.due_at = deadlines.extend_if_known(application.due_at, paused, now)
+            application.warn_at = deadlines.extend_if_known(application.warn_at, paused, now)
+            if application.due_at is None:  # it reaches into a year not entered
+                application.warn_at = None
         application.status, application.paused_at = Status.RESUBMITTED, None
         application.save(update_fields=["status", "paused_at", "due_at", "warn_at"])
         if consent:
             _fill_from_library(application, actor=actor, now=now)
         _event(application, Status.RESUBMITTED, actor=actor, at=now, note=note)
+        if application.due_at is None and calendar_gap.fill_application(application):
+            # kept without a deadline while a year was missing: the clock replayed, this
+            # stop included, now that the calendar has every year it needs
+            application.refresh_from_db(fields=["due_at", "warn_at", "warned_at"])
         record(
             AuditKind.APPLICATION_STATUS_CHANGED,
             actor=actor,

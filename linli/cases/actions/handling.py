@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.cases import notify
+from linli.cases.actions import calendar_gap
 from linli.cases.actions.common import CaseError, add_event, save_changed, transition
 from linli.cases.actions.intake import set_deadline
 from linli.cases.models import TIER_ORDER, Case, CaseEvent, Tier
@@ -88,6 +89,7 @@ def suspend_case(case: Case, *, actor: Any, reason: str, now: datetime | None = 
         actor=actor,
         note=_required(reason, "reason"),
         fields=["suspended_at"],
+        at=case.suspended_at,
     )
 
 
@@ -97,12 +99,19 @@ def resume_case(case: Case, *, actor: Any, note: str = "", now: datetime | None 
     now = now or timezone.now()
     fields = ["suspended_at"]
     if case.suspended_at and case.due_at:
-        case.due_at = deadlines.extend_by_working_time(case.due_at, case.suspended_at, now)
-        if case.warn_at and not case.warned_at:
-            case.warn_at = deadlines.extend_by_working_time(case.warn_at, case.suspended_at, now)
+        case.due_at = deadlines.extend_if_known(case.due_at, case.suspended_at, now)
+        if not case.warned_at:
+            case.warn_at = deadlines.extend_if_known(case.warn_at, case.suspended_at, now)
+        if case.due_at is None:  # it reaches into a year not entered
+            case.warn_at = None
         fields += ["due_at", "warn_at"]
     case.suspended_at = None
-    return transition(case, Case.Status.IN_PROGRESS, actor=actor, note=note, fields=fields)
+    case = transition(case, Case.Status.IN_PROGRESS, actor=actor, note=note, fields=fields, at=now)
+    # Kept without a deadline while a year was missing: the clock replayed, this stop
+    # included, if the calendar now has every year it needs.
+    if case.due_at is None and case.category_id and calendar_gap.fill_case(case):
+        case.refresh_from_db(fields=["due_at", "warn_at", "warned_at"])
+    return case
 
 
 @transaction.atomic

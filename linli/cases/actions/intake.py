@@ -19,7 +19,6 @@ from linli.cases.routing import Place, RoutingError, route
 from linli.cases.triage.service import TriageResult, triage
 from linli.core import crypto, deadlines, identifiers
 from linli.core.audit import AuditKind, record
-from linli.core.workdays import CalendarYearMissing
 from linli.places.locate import locate
 
 DUPLICATE_RADIUS_M = 150
@@ -146,13 +145,12 @@ def possible_duplicates(case: Case, now: datetime) -> list[Case]:
 def set_deadline(case: Case, start: datetime) -> None:
     """Deadline of the case's category at its current tier, counted from ``start``."""
     assert case.category is not None
-    try:
-        due = deadlines.deadline(start, case.category.deadline_days(case.tier))
-    except CalendarYearMissing:
-        # Keep the case (never lose a report); the missing year is flagged by `manage check`.
-        case.due_at = case.warn_at = None
-        return
-    case.due_at, case.warn_at, case.warned_at = due.due_at, due.warn_at, None
+    due = deadlines.deadline_if_known(start, case.category.deadline_days(case.tier))
+    # Without one the case is kept all the same (never lose a report): `manage check` names
+    # the missing year and `calendar_gap` sets the deadline once it is entered.
+    case.due_at = due.due_at if due else None
+    case.warn_at = due.warn_at if due else None
+    case.warned_at = None
 
 
 @transaction.atomic

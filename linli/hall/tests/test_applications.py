@@ -4,7 +4,8 @@ every staff step by the right person, the deadline clock, the sweeps — and gar
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
@@ -150,6 +151,11 @@ def test_a_refusal_needs_a_reason_and_ends_it(client, resident, clerk):
 def test_more_materials_stop_the_clock_and_resubmitting_restarts_it(client, resident, clerk):
     number = apply_hotel(client, resident, consent=False).json()["number"]
     application = Application.objects.get(number=number)
+    # Submitted on a fixed Monday morning, so the clock never runs into a year not entered.
+    application.submitted_at = datetime(2026, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    due = deadlines.deadline(application.submitted_at, 2)
+    application.due_at, application.warn_at = due.due_at, due.warn_at
+    application.save(update_fields=["submitted_at", "due_at", "warn_at"])
     asked_at = application.submitted_at + timedelta(minutes=5)
     applications.act(
         application, "request_more", applications.Step("请补充平面图"), actor=clerk, now=asked_at
