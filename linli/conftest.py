@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 
@@ -57,6 +59,43 @@ def _reference_data(request, django_db_blocker):
         if not Category.objects.exists():
             for module in SEEDING_MIGRATIONS:
                 importlib.import_module(module).seed(apps, None)
+        _calendar_covers_the_coming_months()
+
+
+CALENDAR_HORIZON = timedelta(days=200)  # the longest promised time limit, 90 working days, and more
+
+
+def _calendar_covers_the_coming_months() -> None:
+    """Tests book slots and count deadlines from today. Late in a year those reach into the
+    next, which the installed chinesecalendar may not know yet: such a year is entered here as
+    test data (weekends off, no holidays), so no test depends on the day it runs. Tests of a
+    year not entered set that up themselves (``calendar_ends_2026``)."""
+    from django.utils import timezone
+
+    from linli.core import workdays
+    from linli.core.models import CalendarYear
+
+    today = timezone.localdate()
+    needed = set(range(today.year, (today + CALENDAR_HORIZON).year + 1))
+    entered = CalendarYear.objects.filter(year__in=needed).values_list("year", flat=True)
+    missing = needed - set(entered)
+    if missing:
+        CalendarYear.objects.bulk_create(
+            [CalendarYear(year=year, source="test data: weekends only") for year in sorted(missing)]
+        )
+        workdays.clear_cache()
+
+
+@pytest.fixture
+def calendar_ends_2026(db):
+    """The calendar as these tests were written against: 2027 and later not entered, whatever
+    the installed chinesecalendar knows by now or the horizon above added."""
+    from linli.core import workdays
+    from linli.core.models import CalendarYear, Holiday
+
+    CalendarYear.objects.filter(year__gte=2027).delete()
+    Holiday.objects.filter(date__year__gte=2027).delete()
+    workdays.clear_cache()
 
 
 @pytest.fixture(autouse=True)

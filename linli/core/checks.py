@@ -30,7 +30,8 @@ def next_calendar_year_warnings(today: date) -> list[CheckMessage]:
         Warning(
             _("The holidays of %(year)s have not been entered.") % {"year": next_year},
             hint=_(
-                "Deadlines that reach into %(year)s will be refused. When the State Council "
+                "Cases and applications whose deadline reaches into %(year)s are kept without "
+                "one until then. When the State Council "
                 "publishes the %(year)s holiday arrangement, enter it in the admin (Core › "
                 "Holidays and adjusted workdays, then Calendar years), or run "
                 "`linli manage seed_calendar` after upgrading chinese-calendar."

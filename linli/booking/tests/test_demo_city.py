@@ -5,7 +5,6 @@ room, and the resident pages."""
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from django.db import transaction
@@ -51,13 +50,11 @@ def test_the_demo_has_the_district_hall_station_halls_and_every_police_room(demo
     assert OpeningPlan.objects.count() == 5 * ServicePoint.objects.count()
 
 
-def test_loading_the_demo_points_again_adds_nothing_and_is_fast(demo_city):
-    started = time.monotonic()
+def test_loading_the_demo_points_again_adds_nothing(demo_city):
     assert load_demo_booking() == 0
     ServicePoint.objects.all().delete()
     created = load_demo_booking()
     assert created == 1 + ServicePoint.objects.exclude(kind="district_hall").count()
-    assert time.monotonic() - started < 1.0
 
 
 def test_a_visit_goes_to_the_officer_of_the_grid_who_proposes_and_finishes_it(resident, room):

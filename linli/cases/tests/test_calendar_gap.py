@@ -15,7 +15,7 @@ from linli.core import deadlines, workdays
 from linli.core.models import CalendarYear
 from linli.core.worker import sweeps
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_ends_2026")]
 SH = ZoneInfo("Asia/Shanghai")
 RECEIVED = datetime(2026, 12, 30, 10, 0, tzinfo=SH)  # a Wednesday; 2027 is not entered in tests
 

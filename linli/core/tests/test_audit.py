@@ -118,7 +118,7 @@ def test_an_administrator_can_read_an_audit_event_but_not_add_change_or_delete_o
 
 
 def test_an_administrator_enters_a_new_year_in_admin_and_each_change_is_audited(
-    admin_client, administrator
+    admin_client, administrator, calendar_ends_2026
 ):
     added = admin_client.post(
         "/admin/core/holiday/add/", {"date": "2027-01-01", "kind": "holiday", "name": "元旦"}

@@ -8,7 +8,7 @@ import pytest
 from linli.core import deadlines, workdays
 
 SH = ZoneInfo("Asia/Shanghai")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_ends_2026")]
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0):

@@ -17,7 +17,7 @@ from linli.core.checks import next_calendar_year_warnings
 from linli.core.models import AuditEvent, CalendarYear, Holiday
 
 SH = ZoneInfo("Asia/Shanghai")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_ends_2026")]
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -14,7 +14,7 @@ from linli.hall import applications, calendar_gap
 from linli.hall.models import Application, Matter
 from linli.hall.tests.conftest import HOTEL_ANSWERS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("calendar_ends_2026")]
 SH = ZoneInfo("Asia/Shanghai")
 SUBMITTED = datetime(2026, 12, 31, 10, 0, tzinfo=SH)  # 2 working days end in 2027
 
