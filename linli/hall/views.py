@@ -76,7 +76,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "current_domain": form.cleaned_data.get("domain", "")
         if status == 200 and form.is_bound
         else "",
-        "matters": [search.labelled(row) for row in rows],
+        "matters": search.labelled(rows),
         "count": count,
         "previous_page": _page_link(request, page - 1) if page > 1 else "",
         "next_page": _page_link(request, page + 1) if more else "",
