@@ -93,3 +93,39 @@ def test_the_worker_fills_in_only_when_the_entered_years_change(case):
     enter_2027()
     assert sweep(RECEIVED) == 1
     assert sweep(RECEIVED) == 0
+
+
+def test_every_view_of_a_case_without_a_deadline_answers(client, case, resident):
+    from linli.gateways.actions import create_client
+    from linli.people import actions as people
+    from linli.people.models import Membership
+
+    assert Case.objects.get(pk=case.pk).due_at is None
+    handler = Membership.objects.filter(unit=case.unit).first().user  # the committee's staff
+    token = people.create_api_token(handler, actor=handler, name="t").token
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    one = client.get(f"/api/v1/cases/{case.number}", **auth)
+    assert one.status_code == 200 and one.json()["due_at"] is None
+    listed = client.get("/api/v1/cases", **auth)
+    assert listed.status_code == 200 and case.number in listed.content.decode()
+    light = Intake(
+        kind="report",
+        channel="open311",
+        description="路灯坏了",
+        lon=case.lon,
+        lat=case.lat,
+        category="municipal.street_light",  # a public service: Open311 shows it
+    )
+    lamp = submit_case(light, actor=None, now=RECEIVED + timedelta(days=1)).case
+    assert lamp.due_at is None
+    key = create_client("calendar gap")[1]
+    for fmt in ("json", "xml"):
+        found = client.get(f"/open311/v2/requests/{lamp.number}.{fmt}", {"api_key": key})
+        assert found.status_code == 200, found.content
+    assert "<expected_datetime />" in found.content.decode()  # empty: not known yet
+    client.force_login(handler)
+    for url in (f"/cases/c/{case.number}/", "/cases/inbox/"):
+        assert client.get(url).status_code == 200, url
+    client.force_login(resident)
+    page = client.get(f"/cases/c/{case.number}/")
+    assert page.status_code == 200 and "下一年节假日录入后确定" in page.content.decode()

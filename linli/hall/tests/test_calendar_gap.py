@@ -54,3 +54,19 @@ def test_time_waiting_for_materials_is_given_back(application, resident, clerk):
     days = application.matter.promised_days
     assert application.due_at == deadlines.replay(SUBMITTED, days, [(asked, back)]).due_at
     assert application.due_at > deadlines.deadline(SUBMITTED, days).due_at
+
+
+def test_every_view_of_an_application_without_a_deadline_answers(client, application, resident):
+    from linli.people import actions as people
+
+    token = people.create_api_token(resident, actor=resident, name="t").token
+    found = client.get(
+        f"/api/v1/hall/applications/{application.number}",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert found.status_code == 200 and found.json()["due_at"] is None
+    client.force_login(resident)
+    for url in (f"/hall/applications/{application.number}/", "/hall/applications/"):
+        assert client.get(url).status_code == 200, url
+    page = client.get(f"/hall/applications/{application.number}/").content.decode()
+    assert "下一年节假日录入后确定" in page
