@@ -3,13 +3,15 @@ loop: it must still say exactly what the tags said, in both languages, for every
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.template import engines
 from django.utils import translation
 
 from linli.hall import search
-from linli.hall.models import Kind, Matter, yuan
+from linli.hall.models import Domain, Kind, Matter, yuan
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +57,13 @@ def test_fees_time_limits_and_trips_are_worded_in_chinese(client):
     same_name = _listed(client.get("/hall/", {"q": "同名查询"}).content.decode())
     assert "最多跑零次 ·\n    不收费 ·\n    即时办结" in same_name
     assert 'href="/hall/matters/same_name_query/"' in same_name
+
+
+def test_every_domain_is_listed_with_the_number_of_its_active_matters(client):
+    Matter.objects.filter(code="passport").update(is_active=False)
+    html = client.get("/hall/", {"q": "证"}).content.decode()
+    listed = dict(re.findall(r'href="\?domain=(\w+)"[^>]*>[^<]*<span class="tag">(\d+)<', html))
+    assert listed == {
+        value: str(Matter.objects.active().filter(domain=value).count()) for value in Domain.values
+    }
+    assert int(listed[Domain.EXIT_ENTRY]) == Matter.objects.filter(domain="exit_entry").count() - 1
