@@ -293,6 +293,11 @@ class Case(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def is_running(self) -> bool:
+        """Whether its deadline clock runs: open, and not suspended."""
+        return self.status in self.OPEN_STATUSES
+
 
 class CaseCounter(models.Model):
     """Per district and day sequence for human-readable case numbers."""

@@ -273,7 +273,7 @@ def detail_context(request: HttpRequest, case: Case, staff: bool, **forms: Any) 
         "action_form": StaffActionForm() if staff else None,
         # on time, warned or overdue while the deadline clock runs; nothing once it stopped
         "lateness": deadlines.lateness(case.due_at, case.warn_at, timezone.now())
-        if case.status in Case.OPEN_STATUSES
+        if case.is_running
         else "",
         "original": case.duplicate_of if case.duplicate_of_id else None,
         "merge_candidates": _merge_candidates(request.user, case) if staff else [],
@@ -439,8 +439,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     needs_triage = request.GET.get("needs_triage") == "1"
     if needs_triage:
         cases = cases.filter(needs_triage=True)
+    # each with its lateness as the case page shows it: only while the deadline clock runs
+    shown = [
+        (case, deadlines.lateness(case.due_at, case.warn_at, now) if case.is_running else "")
+        for case in cases.order_by("-created_at", "-id")[:50]
+    ]
     context = {
-        "cases": cases.order_by("-created_at", "-id")[:50],
+        "cases": shown,
         "now": now,
         "status": status,
         "tier": tier,

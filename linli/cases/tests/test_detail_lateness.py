@@ -78,3 +78,20 @@ def test_the_board_and_the_case_page_agree(client, resident, spot):
     geo = board.open_cases_geojson(timezone.now(), limit=50)
     states = {f["properties"]["number"]: f["properties"]["lateness"] for f in geo["features"]}
     assert states[case.number] == Lateness.OVERDUE == "overdue"
+
+
+def test_the_inbox_marks_the_same_lateness_as_the_case_page(client, resident, room_officer, spot):
+    late, warned, fresh = (
+        report(resident, spot, days_ago=60),
+        report(resident, spot),
+        report(resident, spot),
+    )
+    Case.objects.filter(pk=warned.pk).update(warn_at=timezone.now() - timedelta(hours=1))
+    client.force_login(room_officer)
+    page = client.get("/cases/inbox/").content.decode()
+
+    def mark(case: Case) -> str:
+        row = re.search(rf"{case.number}</a>.*?</li>", page, re.S).group(0)
+        return re.search(r'data-lateness="([a-z_]*)"', row).group(1)
+
+    assert (mark(late), mark(warned), mark(fresh)) == ("overdue", "warned", "on_time")
