@@ -65,8 +65,8 @@ def labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     (bench/hall.py). The messages are the page's own, so the translations are unchanged."""
     domains = {value: str(label) for value, label in Domain.choices}
     kinds = {value: str(label) for value, label in Kind.choices}
-    # One reverse() a page, not one a row (about 20 µs each): a matter code (CODE_PATTERN,
-    # checked when it is saved) has no "-" and needs no quoting in a path.
+    # One reverse() a page, not one a row (about 20 µs each): a matter code (CODE_PATTERN, which
+    # the admin, the import and the migration check) has no "-" and needs no quoting in a path.
     before_code, after_code = reverse("hall:matter", args=["-"]).rsplit("-", 1)
     return [
         {
