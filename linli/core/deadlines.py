@@ -14,12 +14,15 @@ would have had (``replay`` over its timeline), run only when the entered years c
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TypeVar
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Model, QuerySet
 
 from linli.core import workdays
 
@@ -137,3 +140,19 @@ def years_changed(sweep: str) -> bool:
         return False
     _years_seen[sweep] = years
     return True
+
+
+M = TypeVar("M", bound=Model)
+
+
+def fill_in_batches(pending: QuerySet[M], fill: Callable[[M], bool], *, batch: int = 200) -> int:
+    """Run ``fill`` over the rows of ``pending`` (work kept without a deadline) in batches of
+    ``batch`` by primary key, one transaction each; returns how many it filled."""
+    filled, after = 0, 0
+    while True:
+        with transaction.atomic():
+            rows = list(pending.filter(pk__gt=after).order_by("pk")[:batch])
+            filled += sum(fill(row) for row in rows)
+        if len(rows) < batch:
+            return filled
+        after = rows[-1].pk

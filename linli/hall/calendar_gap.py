@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from linli.core import deadlines
 from linli.core.workdays import CalendarYearMissing
 from linli.hall.models import Application, ApplicationEvent
 
 SWEEP = "hall.calendar_gap"
-BATCH = 200
 Status = Application.Status
 
 
@@ -61,17 +58,7 @@ def fill_deadlines(now: datetime) -> int:
 
 def fill_all() -> int:
     """Give every open application kept without a deadline the one it would have had."""
-    filled, after = 0, 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Application.objects.filter(
-                    status__in=Application.OPEN_STATUSES, due_at__isnull=True, pk__gt=after
-                )
-                .select_related("matter")
-                .order_by("pk")[:BATCH]
-            )
-            filled += sum(fill_application(application) for application in batch)
-        if len(batch) < BATCH:
-            return filled
-        after = batch[-1].pk
+    pending = Application.objects.filter(
+        status__in=Application.OPEN_STATUSES, due_at__isnull=True
+    ).select_related("matter")
+    return deadlines.fill_in_batches(pending, fill_application)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Q
 
 from linli.cases.models import Case, CaseEvent
@@ -19,7 +18,6 @@ from linli.core import deadlines
 from linli.core.workdays import CalendarYearMissing
 
 SWEEP = "cases.calendar_gap"
-BATCH = 200
 
 _CLOCK_EVENTS = (
     Q(kind__in=[CaseEvent.Kind.ESCALATED])
@@ -73,16 +71,7 @@ def fill_deadlines(now: datetime) -> int:
 
 def fill_all() -> int:
     """Give every open case kept without a deadline the one it would have had."""
-    filled, after = 0, 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                Case.objects.open()
-                .filter(due_at__isnull=True, category__isnull=False, pk__gt=after)
-                .select_related("category")
-                .order_by("pk")[:BATCH]
-            )
-            filled += sum(fill_case(case) for case in batch)
-        if len(batch) < BATCH:
-            return filled
-        after = batch[-1].pk
+    pending = (
+        Case.objects.open().filter(due_at__isnull=True, category__isnull=False)
+    ).select_related("category")
+    return deadlines.fill_in_batches(pending, fill_case)
