@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -127,6 +127,24 @@ def replay(
         due_at = extend_by_working_time(due_at, paused_from, resumed_at)
         warn_at = extend_by_working_time(warn_at, paused_from, resumed_at)
     return Deadline(due_at=due_at, warn_at=warn_at)
+
+
+def set_replayed(
+    row: QuerySet[Any],
+    start: datetime,
+    working_days: int,
+    pauses: Iterable[tuple[datetime, datetime]],
+) -> bool:
+    """Give ``row`` (a queryset of one item kept without a deadline) the ``replay``ed deadline;
+    False while the calendar still lacks a year it needs, or once it has one."""
+    try:
+        due = replay(start, working_days, pauses)
+    except workdays.CalendarYearMissing:
+        return False
+    updated = row.filter(due_at__isnull=True).update(
+        due_at=due.due_at, warn_at=due.warn_at, warned_at=None
+    )
+    return bool(updated)
 
 
 _years_seen: dict[str, frozenset[int]] = {}

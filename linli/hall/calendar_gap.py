@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from linli.core import deadlines
-from linli.core.workdays import CalendarYearMissing
 from linli.hall.models import Application, ApplicationEvent
 
 SWEEP = "hall.calendar_gap"
@@ -40,14 +39,8 @@ def fill_application(application: Application) -> bool:
     """Set the deadline of one application kept without it; False while the calendar still
     lacks a year it needs."""
     days = max(application.matter.promised_days, 1)
-    try:
-        due = deadlines.replay(application.submitted_at, days, pauses_of(application))
-    except CalendarYearMissing:
-        return False
-    updated = Application.objects.filter(pk=application.pk, due_at__isnull=True).update(
-        due_at=due.due_at, warn_at=due.warn_at, warned_at=None
-    )
-    return bool(updated)
+    row = Application.objects.filter(pk=application.pk)
+    return deadlines.set_replayed(row, application.submitted_at, days, pauses_of(application))
 
 
 def fill_deadlines(now: datetime) -> int:

@@ -15,7 +15,6 @@ from django.db.models import Q
 
 from linli.cases.models import Case, CaseEvent
 from linli.core import deadlines
-from linli.core.workdays import CalendarYearMissing
 
 SWEEP = "cases.calendar_gap"
 
@@ -53,14 +52,8 @@ def fill_case(case: Case) -> bool:
     year it needs."""
     assert case.category is not None
     start, pauses = clock_of(case)
-    try:
-        due = deadlines.replay(start, case.category.deadline_days(case.tier), pauses)
-    except CalendarYearMissing:
-        return False
-    updated = Case.objects.filter(pk=case.pk, due_at__isnull=True).update(
-        due_at=due.due_at, warn_at=due.warn_at, warned_at=None
-    )
-    return bool(updated)
+    days = case.category.deadline_days(case.tier)
+    return deadlines.set_replayed(Case.objects.filter(pk=case.pk), start, days, pauses)
 
 
 def fill_deadlines(now: datetime) -> int:
