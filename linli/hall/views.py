@@ -45,7 +45,7 @@ def _position(text: str) -> int | None:
 
 def _domain_counts() -> list[tuple[str, str, int]]:
     # Counted here from the ~150 active rows: through the ORM that costs about 40% less than a
-    # GROUP BY with an annotation (0.17 against 0.28 ms on either database).
+    # GROUP BY with an annotation on SQLite (0.17 against 0.28 ms), and the same on PostgreSQL.
     counts = Counter(Matter.objects.active().values_list("domain", flat=True).order_by())
     return [(value, str(label), counts[value]) for value, label in Domain.choices]
 
