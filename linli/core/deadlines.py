@@ -136,7 +136,7 @@ def set_replayed(
     pauses: Iterable[tuple[datetime, datetime]],
 ) -> bool:
     """Give ``row`` (a queryset of one item kept without a deadline) the ``replay``ed deadline;
-    False while the calendar still lacks a year it needs, or once it has one."""
+    False while the calendar still lacks a year it needs, or if the item has a deadline by now."""
     try:
         due = replay(start, working_days, pauses)
     except workdays.CalendarYearMissing:
