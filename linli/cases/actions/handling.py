@@ -35,35 +35,38 @@ def _required(text: str, field: str) -> str:
 
 
 @transaction.atomic
-def accept_case(case: Case, *, actor: Any, note: str = "") -> Case:
-    transition(case, Case.Status.ACCEPTED, actor=actor, note=note)
+def accept_case(case: Case, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
+    transition(case, Case.Status.ACCEPTED, actor=actor, note=note, at=now)
     notify.queue(case, notify.Event.ACCEPTED)
     return case
 
 
 @transaction.atomic
-def start_case(case: Case, *, actor: Any, note: str = "") -> Case:
-    return transition(case, Case.Status.IN_PROGRESS, actor=actor, note=note)
+def start_case(case: Case, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
+    return transition(case, Case.Status.IN_PROGRESS, actor=actor, note=note, at=now)
 
 
 @transaction.atomic
-def resolve_case(case: Case, *, actor: Any, result: str) -> Case:
-    case.resolved_at = timezone.now()
+def resolve_case(case: Case, *, actor: Any, result: str, now: datetime | None = None) -> Case:
+    case.resolved_at = now or timezone.now()
     transition(
         case,
         Case.Status.RESOLVED,
         actor=actor,
         note=_required(result, "result"),
         fields=["resolved_at"],
+        at=case.resolved_at,
     )
     notify.queue(case, notify.Event.RESOLVED)
     return case
 
 
 @transaction.atomic
-def close_case(case: Case, *, actor: Any, note: str = "") -> Case:
-    case.closed_at = timezone.now()
-    return transition(case, Case.Status.CLOSED, actor=actor, note=note, fields=["closed_at"])
+def close_case(case: Case, *, actor: Any, note: str = "", now: datetime | None = None) -> Case:
+    case.closed_at = now or timezone.now()
+    return transition(
+        case, Case.Status.CLOSED, actor=actor, note=note, fields=["closed_at"], at=case.closed_at
+    )
 
 
 @transaction.atomic

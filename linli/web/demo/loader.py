@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from linli.booking.demo import load_demo_booking
+from linli.cases.demo import load_demo_cases
 from linli.hall.demo import load_demo_certificates
 from linli.identity.demo import load_demo_consultations
 from linli.people.models import Membership, Unit, User
@@ -157,7 +158,10 @@ def build_demo_city(stdout: Writer, *, progress: bool | None = None) -> DemoSumm
 def load_demo(stdout: Writer, *, progress: bool | None = None) -> DemoSummary:
     """Build the demo city unless it is there; either way keep its roster four weeks ahead."""
     if not demo_is_loaded():
-        return build_demo_city(stdout, progress=progress)
+        summary = build_demo_city(stdout, progress=progress)
+        cases = load_demo_cases()
+        stdout.write(_("%(count)d demo cases reported and handled.\n") % {"count": cases})
+        return summary
     started = time.monotonic()
     with transaction.atomic():
         added = roster.extend_roster(demo_room_units())
