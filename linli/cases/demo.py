@@ -4,7 +4,8 @@ the command board have something to show on the first start.
 Every case goes through the real intake (triage, routing, numbering, deadlines, audit) at a
 moment in the past, and older ones through the real handling steps by a member of the unit that
 received them: most are closed within a day or two, some wait for the resident's rating, and a few
-were left lying, past their deadline, for the worker to escalate when the demo starts. The texts
+were left lying, past their deadline, for the worker to escalate when the demo starts; most
+residents rate the handling of theirs, which closes it. The texts
 are the Chinese examples of the triage corpus (emergencies left out: they would page the duty
 officers of the demo). Same seed, same cases.
 """
@@ -81,6 +82,11 @@ def _handle(case: Case, received: datetime, rng: random.Random) -> None:
     actions.resolve_case(case, actor=handler, result=rng.choice(RESULTS), now=resolved)
     if fate < 0.3:
         return  # waiting for the resident's rating
+    if case.reporter is not None and fate < 0.8:
+        rating = rng.choice([5, 5, 5, 4, 4, 3])
+        rated = resolved + timedelta(hours=rng.randint(1, 20))
+        actions.give_feedback(case, actor=case.reporter, rating=rating, now=rated)
+        return
     actions.close_case(case, actor=handler, now=resolved + timedelta(days=1))
 
 

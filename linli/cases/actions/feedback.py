@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -28,7 +29,13 @@ def case_by_follow_up_code(number: str, code: str) -> Case | None:
 
 @transaction.atomic
 def give_feedback(
-    case: Case, *, actor: Any, rating: int, comment: str = "", reopen: bool = False
+    case: Case,
+    *,
+    actor: Any,
+    rating: int,
+    comment: str = "",
+    reopen: bool = False,
+    now: datetime | None = None,
 ) -> Feedback:
     if case.status != Case.Status.RESOLVED:
         raise CaseError(_("Only a resolved case can be rated."), status=409)
@@ -44,11 +51,12 @@ def give_feedback(
         case,
         CaseEvent.Kind.FEEDBACK,
         actor=actor,
+        at=now,
         note=_("Rated %(rating)d of 5.") % {"rating": rating} + (f" {comment}" if comment else ""),
     )
     record(AuditKind.FEEDBACK_GIVEN, actor=actor, obj=case, after={"rating": rating})
     if reopen:
         reopen_case(case, actor=actor, reason=comment)
     else:
-        close_case(case, actor=actor, note=_("Confirmed by the resident."))
+        close_case(case, actor=actor, note=_("Confirmed by the resident."), now=now)
     return feedback
