@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from linli.cases import actions
 from linli.cases.models import Case
-from linli.people.models import Membership, User
+from linli.people.models import STAFF_ROLES, Membership, User
 from linli.places.models import Area, Level, PoliceRoom
 
 CASES = 80
@@ -60,7 +60,9 @@ def _places(rng: random.Random, officer_room: PoliceRoom | None) -> list[tuple[f
 
 def _handler(case: Case) -> User | None:
     membership = (
-        Membership.objects.filter(unit_id=case.unit_id, user__is_active=True)
+        Membership.objects.filter(
+            unit_id=case.unit_id, role__in=STAFF_ROLES, is_active=True, user__is_active=True
+        )
         .select_related("user")
         .order_by("id")
         .first()

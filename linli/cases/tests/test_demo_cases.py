@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from linli.cases.demo import load_demo_cases
 from linli.cases.models import Case, CaseEvent, Feedback
+from linli.cases.permissions import may_handle
 from linli.core.audit import AuditKind
 from linli.core.models import AuditEvent
 from linli.people.models import Membership, User
@@ -25,6 +26,9 @@ def test_the_demo_reports_and_handles_cases_once(demo_city):
     assert not CaseEvent.objects.filter(at__gt=now).exists()  # all of it in the past
     for case in Case.objects.filter(status="closed"):
         assert case.created_at < case.resolved_at < case.closed_at < now
+    handled = CaseEvent.objects.filter(to_status="resolved").select_related("case", "actor")
+    assert handled.exists()
+    assert all(may_handle(event.actor, event.case) for event in handled)  # staff of its unit
     rated = Feedback.objects.select_related("case")
     assert rated.exists() and all(f.case.status == "closed" and 3 <= f.rating <= 5 for f in rated)
     late = Case.objects.open().filter(due_at__lt=now)
