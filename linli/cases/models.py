@@ -186,7 +186,10 @@ class Case(models.Model):
         Status.DUPLICATE: set(),
     }
 
-    number = models.CharField(_("number"), max_length=32, unique=True)
+    # Unique by a constraint, not unique=True: that would add a second (LIKE) index on
+    # PostgreSQL, which no query uses and every intake writes. So with the other indexes left
+    # out below: the table has the indexes its queries use, each one costs every insert.
+    number = models.CharField(_("number"), max_length=32)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     category = models.ForeignKey(
@@ -204,8 +207,12 @@ class Case(models.Model):
     # The deepest area the point lies in (a micro-grid code where there is one): jurisdiction
     # checks are prefix matches on it.
     area_code = models.CharField(_("area code"), max_length=18, db_index=True)
-    unit = models.ForeignKey(
-        Unit, verbose_name=_("handling unit"), on_delete=models.PROTECT, related_name="cases"
+    unit = models.ForeignKey(  # indexed first in case_unit_inbox_idx
+        Unit,
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     tier = models.CharField(_("tier"), max_length=16, choices=Tier.choices, default=Tier.COMMUNITY)
     status = models.CharField(
@@ -230,7 +237,8 @@ class Case(models.Model):
     reporter_name = EncryptedTextField(_("reporter's name"), blank=True)
     contact_phone = EncryptedTextField(_("contact phone"), blank=True)
     anonymous = models.BooleanField(_("anonymous"), default=False)
-    follow_up_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Looked up only with the number (actions.case_by_follow_up_code): no index of its own.
+    follow_up_digest = models.CharField(max_length=64, blank=True, editable=False)
     police_matter = models.BooleanField(_("police matter"), default=True)
     emergency = models.BooleanField(_("emergency"), default=False)
     needs_triage = models.BooleanField(_("waiting for human triage"), default=False)
@@ -255,6 +263,7 @@ class Case(models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["number"], name="case_number_unique")]
         indexes = [
             # The escalation sweep: WHERE status IN (open) AND due_at <= now ORDER BY due_at.
             models.Index(
@@ -333,7 +342,9 @@ class CaseEvent(models.Model):
         MERGED = "merged", _("merged")
         TRIAGED = "triaged", _("triaged")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(  # indexed first in the (case, at) index
+        Case, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

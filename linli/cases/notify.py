@@ -46,27 +46,41 @@ def queue(case: Case, event: Event, *, unit: Any = None) -> None:
 def queue_many(cases: list[Case], event: Event) -> None:
     """``queue(case, event)`` for each case, to its handling unit: on the database task backend
     the same task rows as ``enqueue`` writes, in one INSERT (the deadline sweeps)."""
-    backend = deliver.get_backend()
-    if not isinstance(backend, DatabaseBackend):
+    rows = task_rows([case.pk for case in cases], event)
+    if rows is None:
         for case in cases:
             queue(case, event)
         return
+    enqueued(DBTaskResult.objects.bulk_create(rows))
+
+
+def task_rows(case_ids: list[int | None], event: Event) -> list[DBTaskResult] | None:
+    """The task rows ``queue()`` would write for these cases, unsaved; None when tasks are not
+    kept in the database (then ``queue()`` is the way). A case id may be None for a case that
+    is stored in the same statement (the intake gives its id as an SQL expression)."""
+    backend = deliver.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        return None
     backend.validate_task(deliver)
     run_after = deliver.run_after or get_date_max()  # what the backend's pre_save hook sets
-    rows = DBTaskResult.objects.bulk_create(
+    return [
         DBTaskResult(
             id=backend._get_id(),
-            args_kwargs=normalize_json({"args": (case.pk, event.value, None), "kwargs": {}}),
+            args_kwargs=normalize_json({"args": (case_id, event.value, None), "kwargs": {}}),
             priority=deliver.priority,
             task_path=deliver.module_path,
             queue_name=deliver.queue_name,
             run_after=run_after,
             backend_name=backend.alias,
         )
-        for case in cases
-    )
+        for case_id in case_ids
+    ]
+
+
+def enqueued(rows: list[DBTaskResult]) -> None:
+    """Tell django-tasks (its log) about task rows written without ``enqueue``."""
     for row in rows:
-        task_enqueued.send(type(backend), task_result=row.task_result)
+        task_enqueued.send(DatabaseBackend, task_result=row.task_result)
 
 
 def _text(case: Case, event: Event) -> str:

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.cases import notify, routing
-from linli.cases.actions.common import CaseError, add_event
+from linli.cases.actions.common import CaseError, new_event
 from linli.cases.models import Case, CaseCounter, CaseEvent, Category, Tier
 from linli.cases.routing import Place, RoutingError, route
 from linli.cases.triage.service import TriageResult, triage
-from linli.core import crypto, deadlines, identifiers
-from linli.core.audit import AuditKind, record
+from linli.core import crypto, deadlines, identifiers, rows
+from linli.core.audit import AuditKind, unsaved
+from linli.core.models import AuditEvent
 from linli.places.locate import locate
 
 DUPLICATE_RADIUS_M = 150
@@ -43,13 +45,20 @@ class Intake:
     on_behalf: bool = False
 
 
+class Nearby(NamedTuple):
+    """An open case near a new one (``possible_duplicates``): all its callers show."""
+
+    pk: int
+    number: str
+
+
 @dataclass
 class Submitted:
     case: Case
     follow_up_code: str | None
     triage: TriageResult | None
     emergency_numbers: list[str] = field(default_factory=list)
-    possible_duplicates: list[Case] = field(default_factory=list)
+    possible_duplicates: list[Nearby] = field(default_factory=list)
 
 
 def _clean(intake: Intake) -> tuple[str, str]:
@@ -96,22 +105,79 @@ def _category(intake: Intake, description: str) -> tuple[Category, TriageResult,
     return category, result, result.needs_human
 
 
-_NEXT_NUMBER = (
+_NEXT_VALUE = (
     'INSERT INTO "cases_casecounter" ("district_code", "day", "value") VALUES (%s, %s, 1) '
     'ON CONFLICT ("district_code", "day") DO UPDATE SET "value" = "cases_casecounter"."value" + 1 '
     'RETURNING "value"'
 )
-assert CaseCounter._meta.db_table == "cases_casecounter"  # named in _NEXT_NUMBER
+assert CaseCounter._meta.db_table == "cases_casecounter"  # named in _NEXT_VALUE
+# The number in SQL, from the counter's new value (``n`` below): at least six digits, as Python's
+# f"{value:06d}" writes it (lpad alone would cut a seventh digit off).
+_NUMBER_SQL = "(SELECT %s || lpad(value::text, greatest(6, length(value::text)), '0') FROM n)"
+
+
+def number_prefix(district_code: str, day: date) -> str:
+    return f"{district_code}-{day:%Y%m%d}-"
 
 
 def next_number(district_code: str, day: date) -> str:
     """The district's next number of the day: one upsert on the (district, day) counter row,
-    whose lock the intake then holds until it commits, so numbers have no gaps. Take it as the
-    last thing before the commit: every intake of the district waits for that lock."""
+    whose lock the transaction then holds until it commits, so numbers have no gaps."""
     with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER, [district_code, connection.ops.adapt_datefield_value(day)])
+        cursor.execute(_NEXT_VALUE, [district_code, connection.ops.adapt_datefield_value(day)])
         (value,) = cursor.fetchone()
-    return f"{district_code}-{day:%Y%m%d}-{value:06d}"
+    return f"{number_prefix(district_code, day)}{value:06d}"
+
+
+def store(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any], day: date) -> None:
+    """Insert ``case``, numbered, with its timeline ``event``, ``audit`` row and notice
+    ``tasks`` (rows of notify.task_rows, their case id still None), all or nothing.
+
+    On PostgreSQL this is one statement: the counter upsert and the inserts as one WITH, the
+    case's id and number reaching the other rows as SQL. One round trip instead of nine, and
+    the district's counter row is locked only while that statement commits (docs/decisions.md,
+    "one statement per intake"). Elsewhere (SQLite: one writer at a time anyway) the same rows
+    are written one after another in a transaction."""
+    district = case.area_code[:6]
+    if connection.vendor != "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            case.number = next_number(district, day)
+            cursor.execute(*rows.values(case).sql(returning="id"))
+            rows.saved(case, cursor.fetchone()[0])
+            event.case_id, audit.object_id, audit.object_repr = case.pk, str(case.pk), case.number
+            for task in tasks:
+                task.args_kwargs["args"][0] = case.pk
+            for row in (event, audit, *tasks):
+                cursor.execute(*rows.values(row).sql())
+        return
+    case_id = "(SELECT id FROM c)"
+    parts = {
+        "c": rows.values(case, sql={"number": (_NUMBER_SQL, [number_prefix(district, day)])}),
+        "e": rows.values(event, sql={"case_id": (case_id, [])}),
+        "a": rows.values(
+            audit,
+            sql={
+                "object_id": ("(SELECT id::text FROM c)", []),
+                "object_repr": ("(SELECT number FROM c)", []),
+            },
+        ),
+    }
+    for i, task in enumerate(tasks):
+        arguments = f"jsonb_set(%s::jsonb, '{{args,0}}', to_jsonb({case_id}))"
+        parts[f"t{i}"] = rows.values(
+            task, sql={"args_kwargs": (arguments, [json.dumps(task.args_kwargs)])}
+        )
+    clauses = [f"n AS ({_NEXT_VALUE})"]
+    params: list[Any] = [district, connection.ops.adapt_datefield_value(day)]
+    for name, row in parts.items():
+        sql, row_params = row.sql(returning="id, number" if name == "c" else "")
+        clauses.append(f"{name} AS ({sql})")
+        params.extend(row_params)
+    with connection.cursor() as cursor:
+        statement = f"WITH {', '.join(clauses)} SELECT id, number FROM c"  # noqa: S608 (rows.Row)
+        cursor.execute(statement, params)
+        pk, case.number = cursor.fetchone()
+    rows.saved(case, pk)
 
 
 def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -120,26 +186,37 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 6_371_000 * math.hypot(dx, dy)
 
 
-def possible_duplicates(case: Case, now: datetime) -> list[Case]:
+_OPEN = ", ".join(f"'{status}'" for status in Case.OPEN_STATUSES)
+
+
+def _nearby_sql(family: str) -> str:
+    """Served by case_open_place_idx, whose condition it repeats (the open statuses)."""
+    return (
+        f'SELECT "id", "number", "lon", "lat" FROM "cases_case" WHERE "status" IN ({_OPEN}) '  # noqa: S608 (our ids)
+        f'AND "category_id" IN ({family}) AND "created_at" >= %s AND "lat" BETWEEN %s AND %s '
+        'AND "lon" BETWEEN %s AND %s AND "id" <> %s ORDER BY "created_at" LIMIT 20'
+    )
+
+
+def possible_duplicates(case: Case, now: datetime) -> list[Nearby]:
     """Open cases of the same top-level category within 150 m and 7 days (``case`` itself may
-    not be saved yet)."""
+    not be saved yet). Only their id and number are loaded: all the callers show. One
+    statement written out, not a queryset: it runs at every intake (bench/README.md)."""
     if case.category is None:
         return []
     dlat = DUPLICATE_RADIUS_M / 111_000
     dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
-    nearby = (
-        Case.objects.open()
-        .filter(
-            category__in=routing.family(case.category.top),
-            created_at__gte=now - DUPLICATE_WINDOW,
-            lat__range=(case.lat - dlat, case.lat + dlat),
-            lon__range=(case.lon - dlon, case.lon + dlon),
-        )
-        .exclude(pk=case.pk or 0)
-        .order_by("created_at")
-        .only("number", "lon", "lat", "created_at")  # numbers are all the caller shows
-    )
-    return [c for c in nearby[:20] if _distance_m(c.lon, c.lat, case.lon, case.lat) <= 150]
+    family = ", ".join(str(int(pk)) for pk in routing.family(case.category.top))
+    since = connection.ops.adapt_datetimefield_value(now - DUPLICATE_WINDOW)
+    box = [case.lat - dlat, case.lat + dlat, case.lon - dlon, case.lon + dlon]
+    with connection.cursor() as cursor:
+        cursor.execute(_nearby_sql(family or "NULL"), [since, *box, case.pk or 0])
+        nearby = cursor.fetchall()
+    return [
+        Nearby(pk, number)
+        for pk, number, lon, lat in nearby
+        if _distance_m(lon, lat, case.lon, case.lat) <= DUPLICATE_RADIUS_M
+    ]
 
 
 def set_deadline(case: Case, start: datetime) -> None:
@@ -153,7 +230,6 @@ def set_deadline(case: Case, start: datetime) -> None:
     case.warned_at = None
 
 
-@transaction.atomic
 def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> Submitted:
     """Receive a case: validate, locate, triage, route, set the deadline, number it."""
     now = now or timezone.now()
@@ -202,26 +278,26 @@ def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> S
     )
     set_deadline(case, now)
     duplicates = possible_duplicates(case, now)
-    case.save(force_insert=True)
-    add_event(
+    event = new_event(
         case,
         CaseEvent.Kind.CREATED,
         actor=actor,
         at=now,
         note=_("Received through %(channel)s.") % {"channel": case.get_channel_display()},
     )
-    notify.queue(case, notify.Event.ASSIGNED)
-    if emergency:
-        notify.queue(case, notify.Event.EMERGENCY)
-    # From here to the commit the district's counter row is locked: keep it short.
-    case.number = next_number(where.area_code[:6], timezone.localdate(now))
-    Case.objects.filter(pk=case.pk).update(number=case.number)
-    record(
+    audit = unsaved(
         AuditKind.CASE_SUBMITTED,
         actor=actor,
-        obj=case,
+        obj=case,  # its id and number are given as the case is stored
         after={"unit": unit.pk, "category": category.code, "emergency": emergency},
     )
+    events = [notify.Event.ASSIGNED, *([notify.Event.EMERGENCY] if emergency else [])]
+    tasks = [row for e in events for row in notify.task_rows([None], e) or []]
+    store(case, event, audit, tasks, timezone.localdate(now))
+    notify.enqueued(tasks)
+    if not tasks:  # tasks not kept in the database: queued the backend's own way
+        for e in events:
+            notify.queue(case, e)
     numbers = list(result.emergency_numbers or category.emergency_numbers) if emergency else []
     return Submitted(
         case=case,

@@ -147,7 +147,7 @@ def test_a_second_report_nearby_points_to_the_open_one(spot, resident):
     second = submit_case(
         report(spot, "电瓶车在楼道充电，很危险"), actor=resident, now=MONDAY_MORNING
     )
-    assert first in second.possible_duplicates
+    assert (first.pk, first.number) in second.possible_duplicates
 
 
 @pytest.mark.parametrize(

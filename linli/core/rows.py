@@ -1,0 +1,67 @@
+"""Rows written with SQL built once per model, for the few paths where the ORM's cost per saved
+row is most of the work (the case intake: docs/decisions.md, "one statement per intake").
+
+``values(obj)`` turns an unsaved model instance into its columns and database values exactly as
+``save()`` would (each field's ``pre_save`` and ``get_db_prep_save``), skipping the automatic
+primary key; ``Row.sql()`` writes the INSERT. A column may be given as an SQL expression instead
+of a value: how one statement inserts a case and, with the id it was given, its timeline event,
+audit row and task. Signals do not fire: Linli audits explicitly (STYLE.md, habit 4), and no
+receiver listens to the models written this way (``rows_write_no_signal_receivers`` checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+
+
+@dataclass
+class Row:
+    table: str
+    columns: list[str]
+    values: list[str]  # "%s" for a parameter, or an SQL expression
+    params: list[Any] = field(default_factory=list)
+
+    def sql(self, *, returning: str = "") -> tuple[str, list[Any]]:
+        # names from the model's metadata, expressions from our code, values as parameters
+        columns, values = ", ".join(self.columns), ", ".join(self.values)
+        text = f"INSERT INTO {self.table} ({columns}) VALUES ({values})"  # noqa: S608
+        return text + (f" RETURNING {returning}" if returning else ""), self.params
+
+
+@cache
+def _fields(model: type[models.Model]) -> tuple[models.Field[Any, Any], ...]:
+    return tuple(
+        f
+        for f in model._meta.concrete_fields
+        if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+    )
+
+
+def values(obj: models.Model, *, sql: dict[str, tuple[str, list[Any]]] | None = None) -> Row:
+    """``obj``'s INSERT, its automatic id left to the database. ``sql`` maps a field's attname
+    to an SQL expression and its parameters, written instead of the field's value."""
+    quote = connection.ops.quote_name
+    expressions = sql or {}
+    row = Row(quote(obj._meta.db_table), [], [])
+    for f in _fields(type(obj)):
+        row.columns.append(quote(f.column))
+        if f.attname in expressions:
+            text, params = expressions[f.attname]
+            row.values.append(text)
+            row.params.extend(params)
+        else:
+            row.values.append("%s")
+            row.params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
+    return row
+
+
+def saved(obj: models.Model, pk: int) -> None:
+    """Mark ``obj`` as the stored row ``pk``, as ``save()`` would have left it."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
