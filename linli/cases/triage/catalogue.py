@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +109,20 @@ class Catalogue:
 
     def by_open311_code(self, service_code: str) -> Category | None:
         return next((c for c in self if c.open311_code == service_code), None)
+
+    @cached_property
+    def keywords(self) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+        """(code, Chinese keywords, Latin keywords) of each category that has any: what
+        ``rules.keyword_hits`` matches at every intake, sorted out once."""
+        return tuple(
+            (
+                c.code,
+                tuple(k for k in c.keywords if not k.isascii()),
+                tuple(k for k in c.keywords if k.isascii()),
+            )
+            for c in self
+            if c.keywords
+        )
 
 
 def parse(raw: dict[str, Any]) -> Catalogue:

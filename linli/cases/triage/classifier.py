@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,7 @@ class LinearScorer:
         return dict(zip(self.classes, probability.tolist(), strict=True))
 
 
+@cache  # a few hundred calls per text, on a few hundred labels
 def _top(label: str) -> str:
     return label.split(".", 1)[0]
 

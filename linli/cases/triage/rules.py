@@ -114,21 +114,17 @@ def emergency_hits(normalised: str) -> list[str]:
 
 
 def keyword_hits(normalised: str, catalogue: Catalogue) -> dict[str, int]:
-    """For each category, how many of its configured keywords the text contains."""
+    """For each category, how many of its configured keywords the text contains. Chinese
+    keywords match anywhere; Latin ones only at the start of a word, so that "stall" does not
+    match "install" while "harass" still matches "harassed"."""
     hits = {}
-    for category in catalogue:
-        found = sum(1 for keyword in category.keywords if _contains(normalised, keyword))
+    for code, chinese, latin in catalogue.keywords:
+        found = sum(keyword in normalised for keyword in chinese)
+        if latin:
+            found += sum(_word_start(keyword).search(normalised) is not None for keyword in latin)
         if found:
-            hits[category.code] = found
+            hits[code] = found
     return hits
-
-
-def _contains(normalised: str, keyword: str) -> bool:
-    """Chinese keywords match anywhere; Latin ones only at the start of a word, so that
-    "stall" does not match "install" while "harass" still matches "harassed"."""
-    if keyword.isascii():
-        return _word_start(keyword).search(normalised) is not None
-    return keyword in normalised
 
 
 @cache

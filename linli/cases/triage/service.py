@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -113,6 +114,7 @@ def _scores(
     return {code: score / total for code, score in scores.items() if code in tree}
 
 
+@cache  # a few hundred calls per text, on a few hundred codes
 def _top_of(code: str) -> str:
     return code.split(".", 1)[0]
 
