@@ -144,9 +144,7 @@ def store(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any], day
             case.number = next_number(district, day)
             cursor.execute(*rows.values(case).sql(returning="id"))
             rows.saved(case, cursor.fetchone()[0])
-            event.case_id, audit.object_id, audit.object_repr = case.pk, str(case.pk), case.number
-            for task in tasks:
-                task.args_kwargs["args"][0] = case.pk
+            _refer_to(case, event, audit, tasks)
             for row in (event, audit, *tasks):
                 cursor.execute(*rows.values(row).sql())
         return
@@ -178,6 +176,13 @@ def store(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any], day
         cursor.execute(statement, params)
         pk, case.number = cursor.fetchone()
     rows.saved(case, pk)
+    _refer_to(case, event, audit, tasks)  # what the statement wrote, for the objects in hand
+
+
+def _refer_to(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any]) -> None:
+    event.case_id, audit.object_id, audit.object_repr = case.pk, str(case.pk), case.number
+    for task in tasks:
+        task.args_kwargs["args"][0] = case.pk
 
 
 def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -251,8 +256,7 @@ def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> S
     follow_up_code = secrets.token_hex(5).upper() if reporter is None else None
     emergency = result.emergency or category.urgent
     case = Case(
-        # A stand-in, unique and never committed: the real number is taken last (next_number).
-        number=f"~{secrets.token_hex(12)}",
+        number="",  # given as it is stored (store)
         kind=intake.kind,
         channel=intake.channel,
         category=category,

@@ -46,12 +46,21 @@ def test_numbers_count_up_per_district_and_day(spot, resident):
     first = submit_case(report(spot), actor=resident, now=MONDAY_MORNING).case
     second = submit_case(report(spot), actor=resident, now=MONDAY_MORNING).case
     assert int(second.number[-6:]) == int(first.number[-6:]) + 1
-    # The number is taken last, after the case row is written: what is stored and audited is
-    # the real number, never the stand-in the row was inserted with.
+    # On PostgreSQL the number is computed in the statement that writes the case, its event and
+    # its audit row: what is stored and audited is the number the caller is given.
     for case in (first, second):
         assert Case.objects.get(pk=case.pk).number == case.number
         assert AuditEvent.objects.get(kind=400, object_id=str(case.pk)).object_repr == case.number
-    assert not Case.objects.filter(number__startswith="~").exists()
+        assert CaseEvent.objects.get(kind="created", case=case).case_id == case.pk
+
+
+def test_a_district_past_999999_cases_in_a_day_gets_seven_digit_numbers(spot, resident):
+    from linli.cases.models import CaseCounter
+
+    CaseCounter.objects.create(district_code="330499", day=MONDAY_MORNING.date(), value=999_999)
+    case = submit_case(report(spot), actor=resident, now=MONDAY_MORNING).case
+    assert case.number == "330499-20261123-1000000"
+    assert Case.objects.get(pk=case.pk).number == case.number
 
 
 def test_without_a_category_triage_chooses_one(spot, resident):
