@@ -6,7 +6,7 @@ row is most of the work (the case intake: docs/decisions.md, "one statement per 
 primary key; ``Row.sql()`` writes the INSERT. A column may be given as an SQL expression instead
 of a value: how one statement inserts a case and, with the id it was given, its timeline event,
 audit row and task. Signals do not fire: Linli audits explicitly (STYLE.md, habit 4), and no
-receiver listens to the models written this way (``rows_write_no_signal_receivers`` checks)."""
+receiver listens to the models written this way (a test in cases/tests/test_intake.py checks)."""
 
 from __future__ import annotations
 

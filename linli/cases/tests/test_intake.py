@@ -214,3 +214,22 @@ def test_a_report_on_the_eve_of_national_day_is_due_after_the_holiday(spot, resi
     # 9th and the 10th, the first working days after it.
     assert case.due_at == datetime(2025, 10, 10, 17, 30, tzinfo=SH), case.due_at.astimezone(SH)
     assert case.number.startswith("330499-20250930-")
+
+
+def test_nothing_listens_for_saves_of_the_rows_the_intake_writes_without_save():
+    """The intake writes these rows with core.rows, so no save signal fires for them: a
+    receiver added one day would silently miss every report. The one there is, django-tasks'
+    hook that gives a task without a time its "run any time" value, is done by task_rows."""
+    from django.db.models.signals import post_save, pre_save
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from linli.cases import notify
+
+    for model in (Case, CaseEvent, AuditEvent, DBTaskResult):
+        assert not post_save.has_listeners(model), model
+        if model is not DBTaskResult:
+            assert not pre_save.has_listeners(model), model
+    sync_receivers, _async = pre_save._live_receivers(DBTaskResult)
+    assert [r.__name__ for r in sync_receivers] == ["set_run_after"]
+    (row,) = notify.task_rows([1], notify.Event.ASSIGNED)
+    assert row.run_after == get_date_max()
