@@ -129,25 +129,35 @@ def next_number(district_code: str, day: date) -> str:
     return f"{number_prefix(district_code, day)}{value:06d}"
 
 
-def store(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any], day: date) -> None:
+def store(
+    case: Case,
+    event: CaseEvent,
+    audit: AuditEvent,
+    tasks: list[Any],
+    day: date,
+    nearby: tuple[str, list[Any]],
+) -> list[tuple[Any, ...]]:
     """Insert ``case``, numbered, with its timeline ``event``, ``audit`` row and notice
-    ``tasks`` (rows of notify.task_rows, their case id still None), all or nothing.
+    ``tasks`` (rows of notify.task_rows, their case id still None), all or nothing; answer the
+    rows of the ``nearby`` query (``_nearby_query``) as they were before the case was stored.
 
-    On PostgreSQL this is one statement: the counter upsert and the inserts as one WITH, the
-    case's id and number reaching the other rows as SQL. One round trip instead of nine, and
-    the district's counter row is locked only while that statement commits (docs/decisions.md,
-    "one statement per intake"). Elsewhere (SQLite: one writer at a time anyway) the same rows
-    are written one after another in a transaction."""
+    On PostgreSQL this is one statement: the counter upsert, the inserts and the duplicate
+    search as one WITH, the case's id and number reaching the other rows as SQL. One round trip
+    instead of ten, and the district's counter row is locked only while that statement commits
+    (docs/decisions.md, "one statement per intake"). Elsewhere (SQLite: one writer at a time
+    anyway) the same statements run one after another in a transaction."""
     district = case.area_code[:6]
     if connection.vendor != "postgresql":
         with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(*nearby)
+            found = cursor.fetchall()
             case.number = next_number(district, day)
             cursor.execute(*rows.values(case).sql(returning="id"))
             rows.saved(case, cursor.fetchone()[0])
             _refer_to(case, event, audit, tasks)
             for row in (event, audit, *tasks):
                 cursor.execute(*rows.values(row).sql())
-        return
+        return found
     case_id = "(SELECT id FROM c)"
     parts = {
         "c": rows.values(case, sql={"number": (_NUMBER_SQL, [number_prefix(district, day)])}),
@@ -171,12 +181,22 @@ def store(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any], day
         sql, row_params = row.sql(returning="id, number" if name == "c" else "")
         clauses.append(f"{name} AS ({sql})")
         params.extend(row_params)
+    # Every part of one statement sees the database as it was before the statement: d finds
+    # the open cases near the new one, never the new one itself.
+    clauses.append(f"d AS ({nearby[0]})")
+    params.extend(nearby[1])
+    statement = (
+        f"WITH {', '.join(clauses)} "  # noqa: S608 (rows.Row)
+        "SELECT c.id, c.number, d.id, d.number, d.lon, d.lat "
+        "FROM c LEFT JOIN d ON TRUE ORDER BY d.created_at"
+    )
     with connection.cursor() as cursor:
-        statement = f"WITH {', '.join(clauses)} SELECT id, number FROM c"  # noqa: S608 (rows.Row)
         cursor.execute(statement, params)
-        pk, case.number = cursor.fetchone()
+        result = cursor.fetchall()
+    pk, case.number = result[0][:2]
     rows.saved(case, pk)
     _refer_to(case, event, audit, tasks)  # what the statement wrote, for the objects in hand
+    return [found[2:] for found in result if found[2] is not None]
 
 
 def _refer_to(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any]) -> None:
@@ -194,34 +214,43 @@ def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 _OPEN = ", ".join(f"'{status}'" for status in Case.OPEN_STATUSES)
 
 
-def _nearby_sql(family: str) -> str:
-    """Served by case_open_place_idx, whose condition it repeats (the open statuses)."""
-    return (
-        f'SELECT "id", "number", "lon", "lat" FROM "cases_case" WHERE "status" IN ({_OPEN}) '  # noqa: S608 (our ids)
-        f'AND "category_id" IN ({family}) AND "created_at" >= %s AND "lat" BETWEEN %s AND %s '
-        'AND "lon" BETWEEN %s AND %s AND "id" <> %s ORDER BY "created_at" LIMIT 20'
+def _nearby_query(case: Case, now: datetime) -> tuple[str, list[Any]]:
+    """The statement finding open cases of ``case``'s top-level category in a box around it
+    that were received in the last 7 days: their id, number, lon, lat (and receipt time, for
+    order). Served by case_open_place_idx, whose condition it repeats (the open statuses)."""
+    assert case.category is not None
+    dlat = DUPLICATE_RADIUS_M / 111_000
+    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
+    family = ", ".join(str(int(pk)) for pk in routing.family(case.category.top)) or "NULL"
+    since = connection.ops.adapt_datetimefield_value(now - DUPLICATE_WINDOW)
+    sql = (
+        'SELECT "id", "number", "lon", "lat", "created_at" FROM "cases_case" '  # noqa: S608 (ids)
+        f'WHERE "status" IN ({_OPEN}) AND "category_id" IN ({family}) AND "created_at" >= %s '
+        'AND "lat" BETWEEN %s AND %s AND "lon" BETWEEN %s AND %s AND "id" <> %s '
+        'ORDER BY "created_at" LIMIT 20'
     )
+    box = [case.lat - dlat, case.lat + dlat, case.lon - dlon, case.lon + dlon]
+    return sql, [since, *box, case.pk or 0]
+
+
+def _within_reach(case: Case, found: list[tuple[Any, ...]]) -> list[Nearby]:
+    """The rows of ``_nearby_query`` that lie within 150 m of ``case``."""
+    return [
+        Nearby(pk, number)
+        for pk, number, lon, lat, *_rest in found
+        if _distance_m(lon, lat, case.lon, case.lat) <= DUPLICATE_RADIUS_M
+    ]
 
 
 def possible_duplicates(case: Case, now: datetime) -> list[Nearby]:
     """Open cases of the same top-level category within 150 m and 7 days (``case`` itself may
-    not be saved yet). Only their id and number are loaded: all the callers show. One
-    statement written out, not a queryset: it runs at every intake (bench/README.md)."""
+    not be saved yet). Only their id and number: all the callers show. The intake finds them
+    in the statement that stores the case (``store``)."""
     if case.category is None:
         return []
-    dlat = DUPLICATE_RADIUS_M / 111_000
-    dlon = dlat / max(math.cos(math.radians(case.lat)), 0.01)
-    family = ", ".join(str(int(pk)) for pk in routing.family(case.category.top))
-    since = connection.ops.adapt_datetimefield_value(now - DUPLICATE_WINDOW)
-    box = [case.lat - dlat, case.lat + dlat, case.lon - dlon, case.lon + dlon]
     with connection.cursor() as cursor:
-        cursor.execute(_nearby_sql(family or "NULL"), [since, *box, case.pk or 0])
-        nearby = cursor.fetchall()
-    return [
-        Nearby(pk, number)
-        for pk, number, lon, lat in nearby
-        if _distance_m(lon, lat, case.lon, case.lat) <= DUPLICATE_RADIUS_M
-    ]
+        cursor.execute(*_nearby_query(case, now))
+        return _within_reach(case, cursor.fetchall())
 
 
 def set_deadline(case: Case, start: datetime) -> None:
@@ -281,7 +310,6 @@ def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> S
         created_at=now,
     )
     set_deadline(case, now)
-    duplicates = possible_duplicates(case, now)
     event = new_event(
         case,
         CaseEvent.Kind.CREATED,
@@ -297,7 +325,8 @@ def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> S
     )
     events = [notify.Event.ASSIGNED, *([notify.Event.EMERGENCY] if emergency else [])]
     tasks = [row for e in events for row in notify.task_rows([None], e) or []]
-    store(case, event, audit, tasks, timezone.localdate(now))
+    found = store(case, event, audit, tasks, timezone.localdate(now), _nearby_query(case, now))
+    duplicates = _within_reach(case, found)
     notify.enqueued(tasks)
     if not tasks:  # tasks not kept in the database: queued the backend's own way
         for e in events:
