@@ -146,18 +146,29 @@ def store(
     instead of ten, and the district's counter row is locked only while that statement commits
     (docs/decisions.md, "one statement per intake"). Elsewhere (SQLite: one writer at a time
     anyway) the same statements run one after another in a transaction."""
+    if connection.vendor == "postgresql":
+        return _store_in_one_statement(case, event, audit, tasks, day, nearby)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(*nearby)
+        found = cursor.fetchall()
+        case.number = next_number(case.area_code[:6], day)
+        cursor.execute(*rows.values(case).sql(returning="id"))
+        rows.saved(case, cursor.fetchone()[0])
+        _refer_to(case, event, audit, tasks)
+        for row in (event, audit, *tasks):
+            cursor.execute(*rows.values(row).sql())
+    return found
+
+
+def _store_in_one_statement(
+    case: Case,
+    event: CaseEvent,
+    audit: AuditEvent,
+    tasks: list[Any],
+    day: date,
+    nearby: tuple[str, list[Any]],
+) -> list[tuple[Any, ...]]:
     district = case.area_code[:6]
-    if connection.vendor != "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(*nearby)
-            found = cursor.fetchall()
-            case.number = next_number(district, day)
-            cursor.execute(*rows.values(case).sql(returning="id"))
-            rows.saved(case, cursor.fetchone()[0])
-            _refer_to(case, event, audit, tasks)
-            for row in (event, audit, *tasks):
-                cursor.execute(*rows.values(row).sql())
-        return found
     case_id = "(SELECT id FROM c)"
     parts = {
         "c": rows.values(case, sql={"number": (_NUMBER_SQL, [number_prefix(district, day)])}),
