@@ -24,6 +24,9 @@ def test_a_resident_reports_by_qr_the_officer_resolves_on_a_phone_and_the_board_
     phone.goto(f"{live_server.url}/cases/qr/{micro_grid.code}/")
     phone.locator("#poster-qr svg").wait_for()
     phone.locator("#poster-link").click()
+    # The form is in the page before its scripts have run; typing earlier than htmx has bound
+    # its listener sends no suggestion request at all (seen once on a loaded machine).
+    phone.wait_for_url("**/cases/report/**", wait_until="load")
     assert micro_grid.name in phone.locator("#report-place").inner_text()
     phone.fill("#id_description", "车棚里的电瓶车这个月已经被偷了三辆，晚上经常有陌生人转悠")
     phone.locator("#suggested-category").wait_for()  # triage suggests while typing
