@@ -129,17 +129,28 @@ def next_number(district_code: str, day: date) -> str:
     return f"{number_prefix(district_code, day)}{value:06d}"
 
 
-def store(
-    case: Case,
-    event: CaseEvent,
-    audit: AuditEvent,
-    tasks: list[Any],
-    day: date,
-    nearby: tuple[str, list[Any]],
-) -> list[tuple[Any, ...]]:
-    """Insert ``case``, numbered, with its timeline ``event``, ``audit`` row and notice
-    ``tasks`` (rows of notify.task_rows, their case id still None), all or nothing; answer the
-    rows of the ``nearby`` query (``_nearby_query``) as they were before the case was stored.
+@dataclass
+class NewRows:
+    """What one report writes: the case, its first timeline event, its audit row and its
+    notice tasks (rows of notify.task_rows, their case id still None)."""
+
+    case: Case
+    event: CaseEvent
+    audit: AuditEvent
+    tasks: list[Any]
+
+    def refer_to_case(self) -> None:
+        """Point the other rows at the stored case (what the one statement wrote, in SQL)."""
+        case = self.case
+        self.event.case_id = case.pk
+        self.audit.object_id, self.audit.object_repr = str(case.pk), case.number
+        for task in self.tasks:
+            task.args_kwargs["args"][0] = case.pk
+
+
+def store(new: NewRows, day: date, nearby: tuple[str, list[Any]]) -> list[tuple[Any, ...]]:
+    """Insert the ``new`` rows, the case numbered, all or nothing; answer the rows of the
+    ``nearby`` query (``_nearby_query``) as they were before the case was stored.
 
     On PostgreSQL this is one statement: the counter upsert, the inserts and the duplicate
     search as one WITH, the case's id and number reaching the other rows as SQL. One round trip
@@ -147,41 +158,36 @@ def store(
     (docs/decisions.md, "one statement per intake"). Elsewhere (SQLite: one writer at a time
     anyway) the same statements run one after another in a transaction."""
     if connection.vendor == "postgresql":
-        return _store_in_one_statement(case, event, audit, tasks, day, nearby)
+        return _store_in_one_statement(new, day, nearby)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(*nearby)
         found = cursor.fetchall()
-        case.number = next_number(case.area_code[:6], day)
-        cursor.execute(*rows.values(case).sql(returning="id"))
-        rows.saved(case, cursor.fetchone()[0])
-        _refer_to(case, event, audit, tasks)
-        for row in (event, audit, *tasks):
+        new.case.number = next_number(new.case.area_code[:6], day)
+        cursor.execute(*rows.values(new.case).sql(returning="id"))
+        rows.saved(new.case, cursor.fetchone()[0])
+        new.refer_to_case()
+        for row in (new.event, new.audit, *new.tasks):
             cursor.execute(*rows.values(row).sql())
     return found
 
 
 def _store_in_one_statement(
-    case: Case,
-    event: CaseEvent,
-    audit: AuditEvent,
-    tasks: list[Any],
-    day: date,
-    nearby: tuple[str, list[Any]],
+    new: NewRows, day: date, nearby: tuple[str, list[Any]]
 ) -> list[tuple[Any, ...]]:
-    district = case.area_code[:6]
+    district = new.case.area_code[:6]
     case_id = "(SELECT id FROM c)"
     parts = {
-        "c": rows.values(case, sql={"number": (_NUMBER_SQL, [number_prefix(district, day)])}),
-        "e": rows.values(event, sql={"case_id": (case_id, [])}),
+        "c": rows.values(new.case, sql={"number": (_NUMBER_SQL, [number_prefix(district, day)])}),
+        "e": rows.values(new.event, sql={"case_id": (case_id, [])}),
         "a": rows.values(
-            audit,
+            new.audit,
             sql={
                 "object_id": ("(SELECT id::text FROM c)", []),
                 "object_repr": ("(SELECT number FROM c)", []),
             },
         ),
     }
-    for i, task in enumerate(tasks):
+    for i, task in enumerate(new.tasks):
         arguments = f"jsonb_set(%s::jsonb, '{{args,0}}', to_jsonb({case_id}))"
         parts[f"t{i}"] = rows.values(
             task, sql={"args_kwargs": (arguments, [json.dumps(task.args_kwargs)])}
@@ -204,16 +210,10 @@ def _store_in_one_statement(
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         result = cursor.fetchall()
-    pk, case.number = result[0][:2]
-    rows.saved(case, pk)
-    _refer_to(case, event, audit, tasks)  # what the statement wrote, for the objects in hand
+    pk, new.case.number = result[0][:2]
+    rows.saved(new.case, pk)
+    new.refer_to_case()
     return [found[2:] for found in result if found[2] is not None]
-
-
-def _refer_to(case: Case, event: CaseEvent, audit: AuditEvent, tasks: list[Any]) -> None:
-    event.case_id, audit.object_id, audit.object_repr = case.pk, str(case.pk), case.number
-    for task in tasks:
-        task.args_kwargs["args"][0] = case.pk
 
 
 def _distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
@@ -336,7 +336,8 @@ def submit_case(intake: Intake, *, actor: Any, now: datetime | None = None) -> S
     )
     events = [notify.Event.ASSIGNED, *([notify.Event.EMERGENCY] if emergency else [])]
     tasks = [row for e in events for row in notify.task_rows([None], e) or []]
-    found = store(case, event, audit, tasks, timezone.localdate(now), _nearby_query(case, now))
+    new = NewRows(case, event, audit, tasks)
+    found = store(new, timezone.localdate(now), _nearby_query(case, now))
     duplicates = _within_reach(case, found)
     notify.enqueued(tasks)
     if not tasks:  # tasks not kept in the database: queued the backend's own way
