@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
+from linli.core import rows
 from linli.core.models import RateCounter
 
 assert RateCounter._meta.db_table == "core_ratecounter"  # named in _UPSERT
@@ -44,7 +45,7 @@ def hit(scope: str, key: str, rate: str) -> bool:
     digest = hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()[:32]
     ends = datetime.fromtimestamp((window + 1) * seconds, tz=UTC)
     adapt = connection.ops.adapt_datetimefield_value
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(_UPSERT, [f"{scope[:30]}:{digest}:{window}", adapt(ends)])
         (count,) = cursor.fetchone()
     return bool(count <= limit)

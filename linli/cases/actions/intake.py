@@ -207,7 +207,7 @@ def _store_in_one_statement(
         "SELECT c.id, c.number, d.id, d.number, d.lon, d.lat "
         "FROM c LEFT JOIN d ON TRUE ORDER BY d.created_at"
     )
-    with connection.cursor() as cursor:
+    with rows.prepared_cursor() as cursor:
         cursor.execute(statement, params)
         result = cursor.fetchall()
     pk, new.case.number = result[0][:2]

@@ -4,6 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from linli.cases.actions import CaseError, Intake, submit_case
 from linli.cases.models import Case, CaseEvent, Tier
@@ -233,3 +234,38 @@ def test_nothing_listens_for_saves_of_the_rows_the_intake_writes_without_save():
     assert [r.__name__ for r in sync_receivers] == ["set_run_after"]
     (row,) = notify.task_rows([1], notify.Event.ASSIGNED)
     assert row.run_after == get_date_max()
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_on_postgresql_the_intake_statement_is_prepared_and_survives_a_rolled_back_report(
+    spot, resident
+):
+    """psycopg prepares a statement sent prepare_threshold (5) times on a connection; the
+    intake's and the rate limit's go through core.rows.prepared_cursor, so the server parses
+    and plans them once. A report rolled back after that leaves the statement usable."""
+    from django.db import transaction
+
+    from linli.core import ratelimit
+
+    numbers = [submit_case(report(spot), actor=resident).case.number for _ in range(6)]
+    for _ in range(6):
+        ratelimit.hit("test", "prepared", "100/h")
+    prepared = _prepared_statements()
+    assert any(s.startswith('WITH n AS (INSERT INTO "cases_casecounter"') for s in prepared)
+    assert any(s.startswith('INSERT INTO "core_ratecounter"') for s in prepared)
+
+    class Abandon(Exception):
+        pass
+
+    with pytest.raises(Abandon), transaction.atomic():
+        submit_case(report(spot), actor=resident)
+        raise Abandon
+    numbers.append(submit_case(report(spot), actor=resident).case.number)
+    assert len(set(numbers)) == 7
+    assert sorted(Case.objects.values_list("number", flat=True)) == sorted(numbers)
