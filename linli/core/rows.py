@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 from django.db.backends.utils import CursorWrapper
 
@@ -82,15 +83,31 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
         with connection.cursor() as cursor:
             yield cursor
         return
-    import psycopg
-
     # what connection.cursor() does before it makes its cursor (health check, connect)
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
         # Django's own are ClientCursors (django-stubs call this argument a CursorWrapper)
-        raw: Any = psycopg.Cursor(connection.connection)
+        raw: Any = _NumberedCursor(connection.connection)
     wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
     with wrap(raw) as cursor:
         yield cursor
+
+
+class _NumberedCursor(psycopg.RawCursor[Any]):
+    """Binds on the server, and takes Django's ``%s`` placeholders: each statement's are
+    numbered once (``numbered``) instead of psycopg parsing every statement of more than 50
+    parameters for them again on each call (a tenth of the intake's Python)."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        return super().execute(numbered(query), params, **options)
+
+
+@lru_cache(maxsize=256)  # the statements' shapes: a few dozen
+def numbered(sql: str) -> str:
+    """``sql`` with its ``%s`` placeholders written as PostgreSQL's own ``$1``, ``$2``, …"""
+    parts = sql.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError(f"only plain %s placeholders can be numbered: {sql[:200]}")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
