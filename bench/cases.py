@@ -1,7 +1,8 @@
 """The case engine on PostgreSQL (issue #3).
 
 1. Intake over HTTP: `POST /api/v1/cases` under gunicorn, driven by wrk, beside a bare Django
-   JSON view in the same run; every 201 is counted in the database afterwards.
+   JSON view in the same run; every 201 is counted in the database afterwards. Then the
+   ceiling (bench/ceiling_app.py): the same load answered by sending only the intake's SQL.
 2. Scale: cases loaded with COPY (1M, then 10M), then the officer inbox's first page
    (`GET /api/v1/cases?unit=…`, p95, and its query count for small and big units) and the
    escalation sweep with the same 1,000 cases due at each size.
@@ -85,6 +86,39 @@ end
     return path
 
 
+def capture(bodies: list[str]) -> Path:
+    """Report each body once in this process (through ``submit_case``, as the API does) and
+    keep the SQL each sent, with its values, for bench/ceiling_app.py; returns the file."""
+    import enum
+    import pickle
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.db import connection
+
+    from linli.cases.actions import Intake, submit_case
+    from linli.core import ratelimit
+
+    sent: list[tuple[str, list[object]]] = []
+
+    def keep(execute, sql, params, many, context):
+        plain = [p.value if isinstance(p, enum.Enum) else p for p in params or ()]
+        sent.append((sql, plain))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        ratelimit.hit("intake", "127.0.0.1", os.environ["LINLI_INTAKE_RATE"])
+        for body in bodies:
+            fields = json.loads(body)
+            submit_case(Intake(channel="web", **fields), actor=AnonymousUser())
+    # besides them: the first look-ups of categories, routes and the calendar, cached after
+    rate_limit = next(s for s in sent if s[0].startswith('INSERT INTO "core_ratecounter"'))
+    reports = [s for s in sent if s[0].startswith("WITH n AS")]
+    assert len(reports) == len(bodies)
+    path = Path(tempfile.mkstemp(suffix=".pickle")[1])
+    path.write_bytes(pickle.dumps({"rate_limit": rate_limit, "reports": reports}))
+    return path
+
+
 def intake(seconds: int, connections: int, workers: int) -> list[tuple[str, str, str, bool]]:
     from linli.cases.models import Case
     from linli.places.models import Area
@@ -106,17 +140,24 @@ def intake(seconds: int, connections: int, workers: int) -> list[tuple[str, str,
     stored = Case.objects.count() - before
     with gunicorn(workers=workers, app="bench.bare_app:application") as base:
         bare = wrk(f"{base}/api/v1/cases", script, seconds, connections)
+    captured = capture(bodies)
+    os.environ["LINLI_BENCH_CAPTURED"] = str(captured)
+    with gunicorn(workers=workers, app="bench.ceiling_app:application") as base:
+        ceiling = wrk(f"{base}/api/v1/cases", script, seconds, connections)
+    captured.unlink()
     script.unlink()
     # wrk stops the clock with requests in flight: those are stored but not counted as 201s.
     once = linli["ok"] <= stored <= linli["ok"] + connections
     distinct = Case.objects.values("number").distinct().count() == Case.objects.count()
-    print(f"intake: {linli}  stored {stored}\nbare:   {bare}")
+    print(f"intake: {linli}  stored {stored}\nbare:   {bare}\nceiling: {ceiling}")
     return [
         ("intake POST /api/v1/cases, cases/s", f"{linli['rps']:.0f}", "≥ 1,000", linli["rps"] >= 1000),
         ("intake p50 / p99 ms", f"{linli['p50']:.1f} / {linli['p99']:.1f}", "p99 ≤ 100", linli["p99"] <= 100),
         ("201 answers ≤ rows stored ≤ 201s + in flight", f"{linli['ok']} / {stored}", "each once", once and distinct),
         ("bare Django JSON view, requests/s", f"{bare['rps']:.0f}", "—", True),
         ("bare view p50 / p99 ms", f"{bare['p50']:.1f} / {bare['p99']:.1f}", "—", True),
+        ("ceiling: the intake's SQL alone, no Django, req/s", f"{ceiling['rps']:.0f}", "—", True),
+        ("ceiling p50 / p99 ms", f"{ceiling['p50']:.1f} / {ceiling['p99']:.1f}", "—", True),
     ]  # fmt: skip
 
 
