@@ -78,7 +78,7 @@ def prepared_cursor() -> Iterator[CursorWrapper]:
     apart from the text (server-side binding), so psycopg prepares a statement it has sent
     ``prepare_threshold`` times (settings.py) and then sends only its name and values. For the
     intake's one statement that halves PostgreSQL's work per report (docs/decisions.md,
-    "prepared intake"). Elsewhere (SQLite) it is Django's own cursor."""
+    "the intake's statements are prepared"). Elsewhere (SQLite) it is Django's own cursor."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor
