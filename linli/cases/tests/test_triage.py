@@ -374,3 +374,32 @@ def test_the_direct_scorer_gives_scikit_learns_probabilities(which):
         got = scorer(text)
         assert list(got) == [str(c) for c in pipeline.classes_]
         assert list(got.values()) == pytest.approx(list(row), abs=1e-9), text
+
+
+def test_keyword_hits_are_those_of_checking_every_keyword_of_every_category():
+    """keyword_hits looks only at the keywords that start with one of the text's characters;
+    its counts, and their order, must be those of trying every keyword one by one."""
+    import re
+
+    tree = catalogue()
+
+    def one_by_one(text: str) -> dict[str, int]:
+        hits = {}
+        for category in tree:
+            found = sum(
+                re.search(rf"\b{re.escape(k)}", text) is not None if k.isascii() else k in text
+                for k in category.keywords
+            )
+            if found:
+                hits[category.code] = found
+        return hits
+
+    texts = [rules.normalise(e.text) for e in classifier.read_corpus()]
+    texts += [rules.normalise(t) for t, _top in FRESH_SENTENCES]
+    texts += ["someone installed a stall and harassed me", "noise noise noise", "", "？"]
+    with_hits = 0
+    for text in texts:
+        expected = one_by_one(text)
+        assert list(rules.keyword_hits(text, tree).items()) == list(expected.items()), text
+        with_hits += bool(expected)
+    assert with_hits > len(texts) // 2  # most texts do name a keyword: a real comparison

@@ -111,18 +111,16 @@ class Catalogue:
         return next((c for c in self if c.open311_code == service_code), None)
 
     @cached_property
-    def keywords(self) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
-        """(code, Chinese keywords, Latin keywords) of each category that has any: what
-        ``rules.keyword_hits`` matches at every intake, sorted out once."""
-        return tuple(
-            (
-                c.code,
-                tuple(k for k in c.keywords if not k.isascii()),
-                tuple(k for k in c.keywords if k.isascii()),
-            )
-            for c in self
-            if c.keywords
-        )
+    def keywords(self) -> dict[str, tuple[tuple[int, str, str, bool], ...]]:
+        """What ``rules.keyword_hits`` matches at every intake, sorted out once: by the
+        keyword's first character, each keyword's (category's place in the catalogue, category
+        code, keyword, whether it is Latin). A text can only contain the keywords that start
+        with one of its own characters."""
+        index: dict[str, list[tuple[int, str, str, bool]]] = {}
+        for place, c in enumerate(self):
+            for k in c.keywords:
+                index.setdefault(k[0], []).append((place, c.code, k, k.isascii()))
+        return {first: tuple(entries) for first, entries in index.items()}
 
 
 def parse(raw: dict[str, Any]) -> Catalogue:

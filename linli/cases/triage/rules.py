@@ -117,14 +117,13 @@ def keyword_hits(normalised: str, catalogue: Catalogue) -> dict[str, int]:
     """For each category, how many of its configured keywords the text contains. Chinese
     keywords match anywhere; Latin ones only at the start of a word, so that "stall" does not
     match "install" while "harass" still matches "harassed"."""
-    hits = {}
-    for code, chinese, latin in catalogue.keywords:
-        found = sum(keyword in normalised for keyword in chinese)
-        if latin:
-            found += sum(_word_start(keyword).search(normalised) is not None for keyword in latin)
-        if found:
-            hits[code] = found
-    return hits
+    found: dict[tuple[int, str], int] = {}  # (place in the catalogue, code) -> count
+    keywords = catalogue.keywords
+    for first in set(normalised):
+        for place, code, keyword, latin in keywords.get(first, ()):
+            if _word_start(keyword).search(normalised) if latin else keyword in normalised:
+                found[place, code] = found.get((place, code), 0) + 1
+    return {code: found[place, code] for place, code in sorted(found)}  # in catalogue order
 
 
 @cache
