@@ -33,6 +33,14 @@ UNIT_KINDS = frozenset(
 TIERS = ("community", "street", "district")
 EMERGENCY_NUMBERS = frozenset({"110", "119", "120", "122"})
 _CODE = re.compile(r"^[a-z][a-z_]*(\.[a-z][a-z_]*)?$")
+
+
+@cache  # triage asks it a few hundred times per text, of a few hundred codes
+def top_of(code: str) -> str:
+    """The top-level code of a (sub)category code: "traffic" for "traffic.zombie_car"."""
+    return code.split(".", 1)[0]
+
+
 _OPEN311 = re.compile(r"^LL-[A-Z0-9-]+$")
 _REQUIRED = (
     "code",
@@ -77,7 +85,7 @@ class Category:
 
     @property
     def top(self) -> str:
-        return self.code.split(".", 1)[0]
+        return top_of(self.code)
 
     @property
     def is_top(self) -> bool:
@@ -111,7 +119,7 @@ class Catalogue:
         return next((c for c in self if c.open311_code == service_code), None)
 
     @cached_property
-    def keywords(self) -> dict[str, tuple[tuple[int, str, str, bool], ...]]:
+    def keyword_index(self) -> dict[str, tuple[tuple[int, str, str, bool], ...]]:
         """What ``rules.keyword_hits`` matches at every intake, sorted out once: by the
         keyword's first character, each keyword's (category's place in the catalogue, category
         code, keyword, whether it is Latin). A text can only contain the keywords that start

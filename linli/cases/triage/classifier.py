@@ -14,7 +14,6 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
 from sklearn.pipeline import Pipeline
 
-from linli.cases.triage.catalogue import DATA_DIR
+from linli.cases.triage.catalogue import DATA_DIR, top_of
 from linli.cases.triage.rules import normalise
 
 logger = logging.getLogger(__name__)
@@ -49,7 +48,7 @@ class Example:
 
     @property
     def top(self) -> str:
-        return self.label.split(".", 1)[0]
+        return top_of(self.label)
 
 
 def read_corpus(path: Path = CORPUS_FILE) -> list[Example]:
@@ -110,10 +109,10 @@ class TriageModel:
         label_p = self.scorer("label")(normalised)
         within: dict[str, float] = {}
         for label, p in label_p.items():
-            within[_top(label)] = within.get(_top(label), 0.0) + p
+            within[top_of(label)] = within.get(top_of(label), 0.0) + p
         result = {}
         for label, p in label_p.items():
-            top = _top(label)
+            top = top_of(label)
             share = p / within[top] if within[top] > 0 else 0.0
             result[label] = top_p.get(top, 0.0) * share
         return result
@@ -152,11 +151,6 @@ class LinearScorer:
         probability = expit(decision)
         probability /= probability.sum()
         return dict(zip(self.classes, probability.tolist(), strict=True))
-
-
-@cache  # a few hundred calls per text, on a few hundred labels
-def _top(label: str) -> str:
-    return label.split(".", 1)[0]
 
 
 def train(examples: Sequence[Example], digest: str = "") -> TriageModel:

@@ -118,7 +118,7 @@ def keyword_hits(normalised: str, catalogue: Catalogue) -> dict[str, int]:
     keywords match anywhere; Latin ones only at the start of a word, so that "stall" does not
     match "install" while "harass" still matches "harassed"."""
     found: dict[tuple[int, str], int] = {}  # (place in the catalogue, code) -> count
-    keywords = catalogue.keywords
+    keywords = catalogue.keyword_index
     for first in set(normalised):
         for place, code, keyword, latin in keywords.get(first, ()):
             if _word_start(keyword).search(normalised) if latin else keyword in normalised:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.conf import settings
 
 from linli.cases.triage import rules
-from linli.cases.triage.catalogue import Catalogue, catalogue
+from linli.cases.triage.catalogue import Catalogue, catalogue, top_of
 from linli.cases.triage.classifier import TriageModel, get_model
 
 EMERGENCY = "emergency"
@@ -88,7 +87,7 @@ def decide(
     if emergency_hits:
         category = emergency_hits[0]
     else:
-        category = max((c for c in scores if _top_of(c) == top), key=lambda c: scores[c])
+        category = max((c for c in scores if top_of(c) == top), key=lambda c: scores[c])
     confidence = round(mass[top], 3)
     return TriageResult(
         category=category,
@@ -114,15 +113,10 @@ def _scores(
     return {code: score / total for code, score in scores.items() if code in tree}
 
 
-@cache  # a few hundred calls per text, on a few hundred codes
-def _top_of(code: str) -> str:
-    return code.split(".", 1)[0]
-
-
 def _top_mass(scores: dict[str, float]) -> dict[str, float]:
     mass: dict[str, float] = defaultdict(float)
     for code, score in scores.items():
-        mass[_top_of(code)] += score
+        mass[top_of(code)] += score
     return dict(mass)
 
 
@@ -132,7 +126,7 @@ def _alternatives(
     others = sorted((t for t in mass if t != chosen_top), key=lambda t: -mass[t])[:3]
     return tuple(
         Alternative(
-            code=max((c for c in scores if _top_of(c) == top), key=lambda c: scores[c]),
+            code=max((c for c in scores if top_of(c) == top), key=lambda c: scores[c]),
             confidence=round(mass[top], 3),
         )
         for top in others
@@ -151,7 +145,7 @@ def _numbers(codes: list[str], tree: Catalogue) -> tuple[str, ...]:
 def _fallback(tree: Catalogue) -> TriageResult:
     return TriageResult(
         category=FALLBACK_CATEGORY,
-        top=_top_of(FALLBACK_CATEGORY),
+        top=top_of(FALLBACK_CATEGORY),
         confidence=0.0,
         police_matter=tree[FALLBACK_CATEGORY].police_matter,
         emergency=False,
