@@ -18,6 +18,20 @@ def pytest_configure(config):
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file, one per test process, not Django's in-memory one.
+    An in-memory database is handed to the live server as one connection that all its request
+    threads share, so two requests at once (LocalPay's notice and the payer coming back to the
+    return page) broke each other's transactions ("cannot commit - no transaction is active",
+    seen once in a full browser run). With a file every thread has its own connection, with
+    the WAL and busy timeout that production has."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        folder = tmp_path_factory.mktemp("database")  # a folder per xdist worker
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test-linli.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
